@@ -1,0 +1,97 @@
+"""The ``caseload`` command line for business support and managers.
+
+Exit status of commands that read trackers: 0 every row read; 1 some rows rejected (results
+still written for the rest); 2 the file cannot be used.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from addin.jobs import weigh_tracker
+from addin.outputs import OutputError, check_output, write_table
+from udfs.intake import TrackerUnusable
+from udfs.policy import PolicyError, load_policy
+
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _policy_option(function):
+    return click.option(
+        "--policy",
+        default=None,
+        metavar="NAME|PATH",
+        help="Preset (gateshead, walsall, wales-scrutiny, laming) or a policy YAML file. "
+        "Default: gateshead.",
+    )(function)
+
+
+def _as_at_option(function):
+    return click.option(
+        "--as-at",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="As-at date (YYYY-MM-DD) for months since asye_start. Default: today.",
+    )(function)
+
+
+def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
+    """Print an error on stderr and exit with ``status``."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="caseload-weighting")
+def main() -> None:
+    """Caseload weighting for children's social care."""
+
+
+@main.command()
+@click.argument("tracker", type=click.Path(path_type=Path))
+@_policy_option
+@_as_at_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="OUT.xlsx or OUT.csv (a new file). Default: CSV on standard output.",
+)
+def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None:
+    """Weigh TRACKER and write the per-worker result (tracker-format.md columns)."""
+    try:
+        rules = load_policy(policy)
+        if output is not None:
+            check_output(output, [tracker])
+        job = weigh_tracker(tracker, rules, as_at.date() if as_at else date.today())
+    except (PolicyError, OutputError, TrackerUnusable) as exc:
+        fail(str(exc))
+        return
+    for rejection in job.intake.rejections:
+        click.echo(f"rejected: {rejection}", err=True)
+    write_table(job.weighing.result, output, sheet="Workers result")
+    if output is not None:
+        click.echo(f"wrote {output}", err=True)
+    rejected = job.intake.rejected_rows
+    if rejected:
+        click.echo(f"{rejected} row(s) rejected; their workers are marked incomplete", err=True)
+        sys.exit(EXIT_REJECTED)
+
+
+def _register() -> None:
+    from addin import recalc_cli, returns_cli, templates_cli
+
+    for module in (recalc_cli, templates_cli, returns_cli):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Reading a tracker workbook into raw Workers and Cases tables (tracker-format.md).
+
+Cells are read with python-calamine (fast, no formulas computed: a formula cell is read from its
+cached value). An Excel table named Workers / Cases is read in preference to a sheet of that
+name. Percentage number formats, which calamine does not report, are read with openpyxl for the
+few Workers columns where they change the meaning (``fte``, ``reduction_pct``).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import python_calamine as calamine
+
+from udfs.intake import RawTable, TrackerUnusable, canonical_header
+
+TABLES = ("Workers", "Cases")
+PERCENT_FIELDS = ("fte", "reduction_pct")
+
+
+def _open(path: Path) -> calamine.CalamineWorkbook:
+    if not path.exists():
+        raise TrackerUnusable(f"{path}: no such file")
+    if path.suffix.lower() in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
+        raise TrackerUnusable(f"{path}: not an Excel workbook")
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+    except Exception:  # noqa: BLE001 - calamine raises many kinds; the file is unusable
+        try:
+            return calamine.CalamineWorkbook.from_path(str(path))
+        except Exception as exc:  # noqa: BLE001
+            raise TrackerUnusable(
+                f"{path}: not a readable workbook ({type(exc).__name__})"
+            ) from None
+
+
+def _table_names(book: calamine.CalamineWorkbook) -> list[str]:
+    try:
+        return list(book.table_names)
+    except Exception:  # noqa: BLE001 - tables not supported for this format
+        return []
+
+
+def _raw(book: calamine.CalamineWorkbook, name: str, path: Path) -> RawTable:
+    """The Excel table called ``name`` if there is one, else the sheet of that name."""
+    tables = {t.lower(): t for t in _table_names(book)}
+    if name.lower() in tables:
+        table = book.get_table_by_name(tables[name.lower()])
+        frame = pd.DataFrame(table.to_python(), columns=list(table.columns), dtype=object)
+        first_row, first_col = table.start[0] + 1, table.start[1] + 1
+        return RawTable(
+            name,
+            frame,
+            first_row,
+            first_col,
+            _percent(path, table.sheet, frame, first_row, first_col),
+        )
+    sheets = {s.lower(): s for s in book.sheet_names}
+    if name.lower() not in sheets:
+        raise TrackerUnusable(
+            f"{path.name}: no {name} sheet or table (sheets: {', '.join(book.sheet_names)})"
+        )
+    sheet = sheets[name.lower()]
+    rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    if not rows:
+        raise TrackerUnusable(f"{path.name}: sheet {sheet} is empty (expected a header row)")
+    header = [("" if h is None else str(h)) for h in rows[0]]
+    body = [list(r) for r in rows[1:]]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame = frame.replace("", None)
+    return RawTable(name, frame, 2, 1, _percent(path, sheet, frame, 2, 1))
+
+
+def _percent(
+    path: Path, sheet: str, frame: pd.DataFrame, first_row: int, first_col: int
+) -> pd.DataFrame | None:
+    """True where a Workers cell whose meaning depends on it is formatted as a percentage."""
+    wanted = [i for i, h in enumerate(frame.columns) if canonical_header(h) in PERCENT_FIELDS]
+    if not wanted or len(frame) == 0 or path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return None
+    flags = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        sheet_obj = book[sheet]
+        for index in wanted:
+            column = first_col + index
+            cells = sheet_obj.iter_rows(
+                min_row=first_row,
+                max_row=first_row + len(frame) - 1,
+                min_col=column,
+                max_col=column,
+            )
+            shown = [bool(row and "%" in str(row[0].number_format)) for row in cells]
+            shown += [False] * (len(frame) - len(shown))
+            flags.iloc[:, index] = shown[: len(frame)]
+    finally:
+        book.close()
+    return flags
+
+
+def read_raw_tracker(path: str | Path) -> tuple[RawTable, RawTable]:
+    """The raw Workers and Cases tables of a tracker; ``TrackerUnusable`` when it cannot be used."""
+    path = Path(path)
+    book = _open(path)
+    workers, cases = (_raw(book, name, path) for name in TABLES)
+    return workers, cases

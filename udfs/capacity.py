@@ -1,0 +1,79 @@
+"""Capacity and team ranges (policy-model.md section 3), whole columns at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from udfs.policy import Policy
+
+
+def experience_factors(role: pd.Series, asye_months: pd.Series, policy: Policy) -> np.ndarray:
+    """Share of a full caseload each worker's role carries.
+
+    Fixed per role (SW 1.0, PS 0 ...); a role with a ramp (ASYE) rises from ``factor`` to
+    ``ramp_to`` over ``ramp_months`` months: blank months read as 0, beyond the ramp as its end.
+    """
+    months = asye_months.to_numpy(dtype=float)
+    months = np.where(np.isnan(months), 0.0, months)
+    factor = role.map({code: r.factor for code, r in policy.roles.items()}).to_numpy(dtype=float)
+    for code, record in policy.roles.items():
+        if record.ramp_to is None or record.ramp_months is None:
+            continue
+        mine = role.to_numpy() == code
+        share = np.clip(months, 0.0, record.ramp_months) / record.ramp_months
+        factor = np.where(mine, record.factor + (record.ramp_to - record.factor) * share, factor)
+    return factor
+
+
+def team_ranges(
+    team: pd.Series, under_18: np.ndarray, policy: Policy
+) -> tuple[np.ndarray, np.ndarray]:
+    """(min, max) of each worker's team range, in standard cases for one full-time worker.
+
+    ``under_18`` picks a team's under-18 band (leaving care) where it has one.
+    """
+    low = team.map({code: t.min for code, t in policy.teams.items()}).to_numpy(dtype=float)
+    high = team.map({code: t.max for code, t in policy.teams.items()}).to_numpy(dtype=float)
+    for code, record in policy.teams.items():
+        if record.under_18 is None:
+            continue
+        mine = (team.to_numpy() == code) & under_18
+        low = np.where(mine, record.under_18.min, low)
+        high = np.where(mine, record.under_18.max, high)
+    return low, high
+
+
+def capacities(
+    team: pd.Series,
+    role: pd.Series,
+    fte: pd.Series,
+    asye_months: pd.Series,
+    reduction_pct: pd.Series,
+    under_18: np.ndarray,
+    policy: Policy,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(capacity_min, capacity_max): team range x FTE x experience x (1 - reduction / 100)."""
+    low, high = team_ranges(team, under_18, policy)
+    scale = (
+        fte.to_numpy(dtype=float)
+        * experience_factors(role, asye_months, policy)
+        * (1.0 - reduction_pct.fillna(0.0).to_numpy(dtype=float) / 100.0)
+    )
+    return low * scale, high * scale
+
+
+def load_pct(weighted: np.ndarray, capacity_max: np.ndarray) -> np.ndarray:
+    """100 x weighted / capacity_max; NaN (blank) where capacity_max is 0."""
+    weighted = np.asarray(weighted, dtype=float)
+    capacity_max = np.asarray(capacity_max, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity_max > 0, 100.0 * weighted / capacity_max, np.nan)
+
+
+def under_18_majority(worker_code: np.ndarray, age: np.ndarray, n_workers: int) -> np.ndarray:
+    """True where more than half of a worker's cases with a known age are under 18."""
+    known = (worker_code >= 0) & ~np.isnan(age)
+    aged = np.bincount(worker_code[known], minlength=n_workers)
+    young = np.bincount(worker_code[known & (age < 18)], minlength=n_workers)
+    return young * 2 > aged

@@ -1,0 +1,58 @@
+"""Hard caps (policy-model.md section 4): raw counts per worker against the team's limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from udfs.policy import Policy
+
+
+def distinct_pairs(worker_code: np.ndarray, family_code: np.ndarray, n_workers: int) -> np.ndarray:
+    """Distinct families per worker; a family code of -1 (blank) is a family of its own."""
+    held = worker_code >= 0
+    workers = worker_code[held].astype(np.int64)
+    families = family_code[held].astype(np.int64)
+    own = families < 0
+    # a blank family is unique: give it a key no real family has
+    families = np.where(own, -1 - np.arange(len(families)), families)
+    pairs = np.unique(np.stack([workers, families], axis=1), axis=0) if len(workers) else None
+    if pairs is None:
+        return np.zeros(n_workers, dtype=np.int64)
+    return np.bincount(pairs[:, 0], minlength=n_workers)
+
+
+def cap_counts(
+    category: pd.Series,
+    worker_code: np.ndarray,
+    family_code: np.ndarray,
+    n_workers: int,
+    policy: Policy,
+) -> dict[str, np.ndarray]:
+    """For every cap the policy defines, its count per worker (cases of every status)."""
+    codes = category.to_numpy()
+    counts: dict[str, np.ndarray] = {}
+    for key, rule in policy.caps.items():
+        if rule.categories == "all":
+            mine = np.ones(len(codes), dtype=bool)
+        else:
+            mine = np.isin(codes, rule.categories)
+        if rule.count == "cases":
+            counts[key] = np.bincount(worker_code[mine & (worker_code >= 0)], minlength=n_workers)
+        else:
+            counts[key] = distinct_pairs(worker_code[mine], family_code[mine], n_workers)
+    return counts
+
+
+def breaches(team: pd.Series, counts: dict[str, np.ndarray], policy: Policy) -> np.ndarray:
+    """Each worker's breached caps as ``key count > limit``, ``; ``-separated ('' when none)."""
+    teams = team.to_numpy()
+    found = np.full(len(teams), "", dtype=object)
+    for code, record in policy.teams.items():
+        mine = teams == code
+        for key, limit in record.caps.items():
+            over = mine & (counts[key] > limit)
+            for row in np.flatnonzero(over):
+                text = f"{key} {counts[key][row]} > {limit}"
+                found[row] = f"{found[row]}; {text}" if found[row] else text
+    return found

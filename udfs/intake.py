@@ -1,0 +1,417 @@
+"""Reading Workers and Cases tables forgivingly, rejecting bad rows loudly (tracker-format.md).
+
+Input is a ``RawTable``: the cells under a header row, as read from a sheet, an Excel table or
+an Excel range passed to a ``CW_`` function. Output is an ``Intake``: clean frames with the
+columns below, and the list of ``Rejection``s, each naming its sheet, cell and value.
+
+Clean Workers columns: ``worker_id`` (str), ``team``, ``role`` (codes), ``fte`` (float),
+``asye_months`` (float, NaN blank), ``agency`` (bool), ``reduction_pct`` (float, 0 blank),
+``incomplete`` (bool), ``row`` (the sheet row).
+
+Clean Cases columns: ``case_id``, ``worker_id`` ('' unallocated), ``team`` ('' unknown),
+``family_id`` ('' blank), ``category`` (code), ``level`` (float, NaN blank), ``status``
+(``active`` | ``awaiting_closure``), ``distance_miles`` (float, NaN), ``placement_unstable``
+(bool), ``age`` (float, NaN), ``row``.
+
+Values are never guessed: a plain FTE of 50 is rejected, not read as 50%. No message carries
+anything but the offending field's own value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from udfs.policy import Policy
+from udfs.weights import ACTIVE, STATUSES
+
+WORKER_FIELDS = (
+    "worker_id",
+    "team",
+    "role",
+    "fte",
+    "asye_months",
+    "asye_start",
+    "agency",
+    "reduction_pct",
+)
+CASE_FIELDS = (
+    "case_id",
+    "worker_id",
+    "team",
+    "family_id",
+    "category",
+    "level",
+    "status",
+    "distance_miles",
+    "placement_unstable",
+    "age",
+)
+REQUIRED = {
+    "Workers": ("worker_id", "team", "role", "fte"),
+    "Cases": ("case_id", "worker_id", "category"),
+}
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+class TrackerUnusable(ValueError):
+    """The file or table cannot be used at all (missing table, required column missing...)."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One field of one row that could not be read; the row is left out of every figure."""
+
+    sheet: str
+    row: int
+    cell: str
+    field: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sheet}!{self.cell} (row {self.row}, {self.field} {self.value!r}): {self.reason}"
+        )
+
+
+@dataclass
+class RawTable:
+    """Cells under a header row: ``frame`` holds them with the headers as written.
+
+    ``first_row`` and ``first_col`` are the sheet row and column (1-based) of the first data
+    cell; ``percent`` (same shape, optional) is True where a cell is formatted as a percentage.
+    """
+
+    sheet: str
+    frame: pd.DataFrame
+    first_row: int = 2
+    first_col: int = 1
+    percent: pd.DataFrame | None = None
+
+    @classmethod
+    def from_rows(cls, sheet: str, rows: list[list[object]], first_row: int = 1) -> RawTable:
+        """From a 2-D list whose first row is the header (as an Excel range arrives)."""
+        if not rows:
+            raise TrackerUnusable(f"{sheet}: the range is empty (expected a header row)")
+        header = ["" if h is None else str(h) for h in rows[0]]
+        body = [list(r) + [None] * (len(header) - len(r)) for r in rows[1:]]
+        frame = pd.DataFrame(body, columns=header, dtype=object)
+        return cls(sheet=sheet, frame=frame, first_row=first_row + 1)
+
+
+@dataclass
+class Intake:
+    """Clean frames and what was rejected on the way."""
+
+    workers: pd.DataFrame
+    cases: pd.DataFrame
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Number of distinct rows rejected (a row with two bad fields counts once)."""
+        return len({(r.sheet, r.row) for r in self.rejections})
+
+
+def canonical_header(header: object) -> str:
+    """``Worker ID``, ``worker-id``, ``WORKER_ID`` -> ``worker_id``; ``Reduction %`` ->
+    ``reduction_pct``."""
+    text = str(header).replace("%", " pct ").strip().lower()
+    return re.sub(r"[\s\-_]+", "_", text).strip("_")
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    """Cells as trimmed text; blank is ''; a whole number reads as its digits (101.0 -> 101)."""
+    text = raw.astype("string").str.strip().fillna("")
+    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True).replace("nan", "")
+
+
+def _codes(raw: pd.Series) -> pd.Series:
+    return _text(raw).str.replace(r"[\s\-_]+", "_", regex=True)
+
+
+def _numbers(raw: pd.Series, percent: pd.Series | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(value, shown_as_percent, unreadable): ``50%`` -> 0.5 shown as percent."""
+    text = _text(raw)
+    pct_text = text.str.endswith("%")
+    stripped = text.str.rstrip("%").str.strip().str.replace(",", "", regex=False)
+    value = pd.to_numeric(stripped.replace("", None), errors="coerce").astype(float)
+    value = value.where(~pct_text, value / 100.0)
+    shown_pct = pct_text if percent is None else pct_text | percent.fillna(False).astype(bool)
+    unreadable = (text != "") & value.isna()
+    return value, shown_pct, unreadable
+
+
+def _yes_no(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = _text(raw).str.lower()
+    yes = text.isin(YES)
+    unreadable = ~(yes | text.isin(NO) | (text == ""))
+    return yes, unreadable
+
+
+def _months_since(start: object, as_at: date) -> float:
+    """Whole months from ``start`` (a date, or text like 01/09/2026) to ``as_at``; NaN blank."""
+    if start is None or (isinstance(start, float) and np.isnan(start)) or str(start).strip() == "":
+        return np.nan
+    if isinstance(start, datetime):
+        day = start.date()
+    elif isinstance(start, date):
+        day = start
+    else:
+        parsed = pd.to_datetime(str(start).strip(), dayfirst=True, errors="coerce")
+        if pd.isna(parsed):
+            raise ValueError("is not a date")
+        day = parsed.date()
+    months = (as_at.year - day.year) * 12 + (as_at.month - day.month) - (as_at.day < day.day)
+    if months < 0:
+        raise ValueError(f"is after the as-at date {as_at.isoformat()}")
+    return float(months)
+
+
+class FieldReader:
+    """Collects rejections for one table while its columns are read."""
+
+    def __init__(
+        self, raw: RawTable, fields: tuple[str, ...], required: tuple[str, ...] | None = None
+    ) -> None:
+        self.raw = raw
+        columns: dict[str, int] = {}
+        for position, header in enumerate(raw.frame.columns):
+            name = canonical_header(header)
+            if name in fields and name not in columns:
+                columns[name] = position
+        required = REQUIRED[raw.sheet] if required is None else required
+        missing = [f for f in required if f not in columns]
+        if missing:
+            raise TrackerUnusable(
+                f"{raw.sheet}: required column(s) missing: {', '.join(missing)} "
+                f"(headers found: {', '.join(str(c) for c in raw.frame.columns)})"
+            )
+        self.columns = columns
+        self.n = len(raw.frame)
+        self.bad = np.zeros(self.n, dtype=bool)
+        self.rejections: list[Rejection] = []
+        known = [self.cell_values(name) for name in columns]
+        self.blank = np.logical_and.reduce([(_text(c) == "").to_numpy() for c in known])
+
+    def cell_values(self, name: str) -> pd.Series:
+        if name not in self.columns:
+            return pd.Series([None] * self.n, dtype=object)
+        return self.raw.frame.iloc[:, self.columns[name]].reset_index(drop=True)
+
+    def percent(self, name: str) -> pd.Series | None:
+        if self.raw.percent is None or name not in self.columns:
+            return None
+        return self.raw.percent.iloc[:, self.columns[name]].reset_index(drop=True)
+
+    def reject(
+        self, name: str, mask: np.ndarray, reason: str | list[str] | Callable[[int], str]
+    ) -> None:
+        """Reject the non-blank rows in ``mask``; ``reason`` may be per row (list or function)."""
+        mask = np.asarray(mask, dtype=bool) & ~self.blank
+        values = self.cell_values(name)
+        for position in np.flatnonzero(mask):
+            row = self.raw.first_row + int(position)
+            column = self.raw.first_col + self.columns.get(name, 0)
+            value = values.iloc[position]
+            self.rejections.append(
+                Rejection(
+                    sheet=self.raw.sheet,
+                    row=row,
+                    cell=f"{get_column_letter(column)}{row}",
+                    field=name,
+                    value=shown_value(value),
+                    reason=_reason_for(reason, int(position)),
+                )
+            )
+        self.bad |= mask
+
+    def codes(self, name: str, allowed: dict[str, str], what: str, required: bool) -> pd.Series:
+        """Codes matched ignoring case, spaces, hyphens and underscores."""
+        text = _codes(self.cell_values(name))
+        lookup = {re.sub(r"[\s\-_]+", "_", key).upper(): code for key, code in allowed.items()}
+        matched = text.str.upper().map(lookup)
+        unknown = matched.isna() & (text != "")
+        self.reject(
+            name, unknown.to_numpy(), f"unknown {what}: expected one of {', '.join(allowed)}"
+        )
+        if required:
+            self.reject(name, (text == "").to_numpy(), f"{what} is blank")
+        return matched.fillna("").astype(object)
+
+    def ids(self, name: str, required: bool) -> pd.Series:
+        text = _text(self.cell_values(name))
+        if required:
+            self.reject(name, (text == "").to_numpy(), f"{name} is blank")
+        return text.astype(object)
+
+    def number(
+        self, name: str, low: float, high: float, what: str, low_open: bool = False
+    ) -> tuple[pd.Series, pd.Series]:
+        value, shown_pct, unreadable = _numbers(self.cell_values(name), self.percent(name))
+        self.reject(name, unreadable.to_numpy(), f"{what} is not a number")
+        below = value <= low if low_open else value < low
+        outside = (below | (value > high)).fillna(False).to_numpy()
+        bracket = "(" if low_open else "["
+        self.reject(
+            name,
+            outside,
+            lambda position: (
+                f"{what} {value.iloc[position]:g} is outside {bracket}{low:g}, {high:g}]"
+            ),
+        )
+        return value.where(~unreadable), shown_pct
+
+    def yes_no(self, name: str) -> pd.Series:
+        yes, unreadable = _yes_no(self.cell_values(name))
+        self.reject(name, unreadable.to_numpy(), f"{name} must be yes or no")
+        return yes
+
+    def first_wins(self, ids: pd.Series, name: str) -> np.ndarray:
+        """Reject later rows repeating an ID; returns the mask of those duplicates."""
+        filled = (ids != "") & ~self.blank
+        duplicate = ids.duplicated(keep="first").to_numpy() & filled.to_numpy()
+        self.reject(name, duplicate, f"duplicate {name}: the first row with it stands")
+        return duplicate
+
+
+def shown_value(value: object) -> str:
+    """A cell's value as a message shows it: whole numbers without ``.0``, blank as ''."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _reason_for(reason: str | list[str] | Callable[[int], str], position: int) -> str:
+    if isinstance(reason, str):
+        return reason
+    if isinstance(reason, list):
+        return reason[position]
+    return reason(position)
+
+
+def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFrame, FieldReader]:
+    """Clean Workers from a raw table; rejected and blank rows are left out."""
+    reader = FieldReader(raw, WORKER_FIELDS)
+    worker_id = reader.ids("worker_id", required=True)
+    team = reader.codes("team", {c: c for c in policy.teams}, "team", required=True)
+    role = reader.codes("role", {c: c for c in policy.roles}, "role", required=True)
+    fte, fte_pct = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)
+    reader.reject("fte", (_text(reader.cell_values("fte")) == "").to_numpy(), "FTE is blank")
+    months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
+    if "asye_start" in reader.columns:
+        starts = reader.cell_values("asye_start")
+        from_start = np.full(reader.n, np.nan)
+        reasons = [""] * reader.n
+        for position, start in enumerate(starts):
+            try:
+                from_start[position] = _months_since(start, as_at)
+            except ValueError as exc:
+                reasons[position] = f"asye_start {exc}"
+        reader.reject("asye_start", np.array([bool(r) for r in reasons]), reasons)
+        months = months.fillna(pd.Series(from_start))
+    agency = reader.yes_no("agency")
+    reduction, reduction_pct = reader.number("reduction_pct", 0.0, np.inf, "reduction_pct")
+    reduction = reduction.where(~reduction_pct, reduction * 100.0)
+    reader.reject(
+        "reduction_pct", (reduction > 100).fillna(False).to_numpy(), "reduction_pct is above 100"
+    )
+    _ = fte_pct  # a percentage FTE (50%) is already its fraction
+    duplicate = reader.first_wins(worker_id, "worker_id")
+    frame = pd.DataFrame(
+        {
+            "worker_id": worker_id,
+            "team": team,
+            "role": role,
+            "fte": fte,
+            "asye_months": months,
+            "agency": agency,
+            "reduction_pct": reduction.fillna(0.0),
+            "incomplete": duplicate,
+            "row": raw.first_row + np.arange(reader.n),
+        }
+    )
+    # the first row of a duplicated id stands, but its worker is incomplete
+    repeated = set(worker_id[duplicate])
+    frame["incomplete"] = frame["worker_id"].isin(repeated)
+    keep = ~reader.bad & ~reader.blank
+    return frame[keep].reset_index(drop=True), reader
+
+
+def read_cases(
+    raw: RawTable, policy: Policy, workers: pd.DataFrame, rejected_worker_ids: set[str]
+) -> tuple[pd.DataFrame, FieldReader, set[str]]:
+    """Clean Cases; returns them, the reader, and the worker ids made incomplete."""
+    reader = FieldReader(raw, CASE_FIELDS)
+    case_id = reader.ids("case_id", required=True)
+    worker_id = reader.ids("worker_id", required=False)
+    team = reader.codes("team", {c: c for c in policy.teams}, "team", required=False)
+    family_id = reader.ids("family_id", required=False)
+    category = reader.codes(
+        "category", {c: c for c in policy.categories}, "category", required=True
+    )
+    level, _ = reader.number("level", 1.0, 4.0, "level")
+    fractional = (level.notna() & (level % 1 != 0)).to_numpy()
+    reader.reject("level", fractional, "level must be a whole number 1-4")
+    status = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
+    status = status.str.lower().replace("", ACTIVE)
+    distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
+    unstable = reader.yes_no("placement_unstable")
+    age, _ = reader.number("age", 0.0, 150.0, "age")
+
+    known = set(workers["worker_id"])
+    allocated = (worker_id != "").to_numpy()
+    of_rejected = allocated & worker_id.isin(rejected_worker_ids - known).to_numpy()
+    reader.reject("worker_id", of_rejected, "this worker's row in Workers was rejected")
+    unknown = allocated & ~worker_id.isin(known | rejected_worker_ids).to_numpy()
+    reader.reject("worker_id", unknown, "worker is not in Workers")
+    duplicate = reader.first_wins(case_id, "case_id")
+
+    touched = set(worker_id[reader.bad & allocated & ~reader.blank]) & known
+    repeated = set(case_id[duplicate])
+    first_of_repeated = case_id.isin(repeated).to_numpy() & ~duplicate & ~reader.bad
+    touched |= set(worker_id[first_of_repeated & allocated]) & known
+    frame = pd.DataFrame(
+        {
+            "case_id": case_id,
+            "worker_id": worker_id,
+            "team": team,
+            "family_id": family_id,
+            "category": category,
+            "level": level,
+            "status": status,
+            "distance_miles": distance,
+            "placement_unstable": unstable,
+            "age": age,
+            "row": raw.first_row + np.arange(reader.n),
+        }
+    )
+    keep = ~reader.bad & ~reader.blank
+    return frame[keep].reset_index(drop=True), reader, touched
+
+
+def read_tracker(
+    workers_raw: RawTable, cases_raw: RawTable, policy: Policy, as_at: date | None = None
+) -> Intake:
+    """Read and check a Workers and a Cases table; see the module docstring for the result."""
+    as_at = as_at or date.today()
+    workers, worker_reader = read_workers(workers_raw, policy, as_at)
+    rejected_rows = worker_reader.bad & ~worker_reader.blank
+    rejected_ids = set(_text(worker_reader.cell_values("worker_id"))[rejected_rows])
+    cases, case_reader, touched = read_cases(cases_raw, policy, workers, rejected_ids)
+    workers["incomplete"] = workers["incomplete"] | workers["worker_id"].isin(touched)
+    return Intake(
+        workers=workers,
+        cases=cases,
+        rejections=worker_reader.rejections + case_reader.rejections,
+    )

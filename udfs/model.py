@@ -1,0 +1,114 @@
+"""The caseload weighting model end to end: clean Workers and Cases in, per-worker result out.
+
+This is the one implementation every front end calls (Excel functions, the headless engine,
+the command line). Inputs are the clean frames ``udfs.intake`` produces; see that module for
+the column contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from udfs.capacity import capacities, load_pct, under_18_majority
+from udfs.caps import breaches, cap_counts, distinct_pairs
+from udfs.policy import Policy
+from udfs.status import worker_status
+from udfs.weights import AWAITING_CLOSURE, counted_weights, separately_capped
+
+RESULT_COLUMNS = [
+    "worker_id",
+    "team",
+    "role",
+    "fte",
+    "children",
+    "families",
+    "weighted",
+    "weighted_active",
+    "capacity_min",
+    "capacity_max",
+    "load_pct",
+    "status",
+    "breaches",
+]
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """The model's output: ``workers`` (the per-worker result, RESULT_COLUMNS plus
+    ``agency``, ``asye``, ``incomplete``) and ``cases`` (input cases plus ``worker_code``
+    (-1 unallocated) and ``counted`` — what each case adds to ``weighted``)."""
+
+    workers: pd.DataFrame
+    cases: pd.DataFrame
+
+    @property
+    def result(self) -> pd.DataFrame:
+        """The per-worker result of tracker-format.md: those columns, that order."""
+        return self.workers[RESULT_COLUMNS]
+
+
+def family_codes(family_id: pd.Series) -> np.ndarray:
+    """Integer code per family id; -1 where blank (a family of one)."""
+    codes, _ = pd.factorize(family_id.replace("", None))
+    return codes
+
+
+def weigh(workers: pd.DataFrame, cases: pd.DataFrame, policy: Policy) -> Weighing:
+    """Apply every step of the model to clean Workers and Cases frames.
+
+    Cases whose ``worker_id`` is blank are unallocated: they count for their own ``team`` in
+    team figures and in no worker's row.
+    """
+    n = len(workers)
+    worker_code = pd.Index(workers["worker_id"]).get_indexer(cases["worker_id"])
+    family_code = family_codes(cases["family_id"])
+    counted = counted_weights(cases, worker_code, family_code, policy)
+    held = worker_code >= 0
+    active = cases["status"].to_numpy() != AWAITING_CLOSURE
+    in_range = ~separately_capped(cases["category"], policy)
+
+    children = np.bincount(worker_code[held], minlength=n)
+    families = distinct_pairs(worker_code, family_code, n)
+    weighted = np.bincount(worker_code[held], counted[held], minlength=n)
+    weighted_active = np.bincount(worker_code[held & active], counted[held & active], minlength=n)
+    under_18 = under_18_majority(worker_code, cases["age"].to_numpy(dtype=float), n)
+    capacity_min, capacity_max = capacities(
+        workers["team"],
+        workers["role"],
+        workers["fte"],
+        workers["asye_months"],
+        workers["reduction_pct"],
+        under_18,
+        policy,
+    )
+    counts = cap_counts(cases["category"], worker_code, family_code, n, policy)
+    status = worker_status(
+        weighted, capacity_min, capacity_max, children, workers["incomplete"].to_numpy(bool)
+    )
+    out = pd.DataFrame(
+        {
+            "worker_id": workers["worker_id"].to_numpy(),
+            "team": workers["team"].to_numpy(),
+            "role": workers["role"].to_numpy(),
+            "fte": workers["fte"].to_numpy(dtype=float),
+            "children": children,
+            "families": families,
+            "weighted": weighted,
+            "weighted_active": weighted_active,
+            "capacity_min": capacity_min,
+            "capacity_max": capacity_max,
+            "load_pct": load_pct(weighted, capacity_max),
+            "status": status,
+            "breaches": breaches(workers["team"], counts, policy),
+            "agency": workers["agency"].to_numpy(dtype=bool),
+            "asye": workers["role"].to_numpy() == "ASYE",
+            "incomplete": workers["incomplete"].to_numpy(dtype=bool),
+        }
+    )
+    for key, values in counts.items():
+        out[f"count_{key}"] = values
+    case_out = cases.assign(worker_code=worker_code, counted=counted, in_range=in_range)
+    return Weighing(workers=out, cases=case_out)

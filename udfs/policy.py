@@ -1,0 +1,331 @@
+"""Policies as data: load, validate, flatten to a key/value table and back.
+
+A policy file is YAML (see ``udfs/presets/``). A preset may ``extends:`` another: its mappings
+are merged key by key into the parent's, except that an entry of ``teams``, ``roles``,
+``categories`` or ``caps`` is one record and replaces the parent's entry of that code whole.
+
+In a workbook a policy is a two-column key/value table (``policy_table``): dotted keys such as
+``teams.SGCP.max`` or ``weights.levels.4``. A ``preset`` row names the preset the table starts
+from; every other row overrides one value. ``policy_from_table`` reads it back.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PRESETS = ("gateshead", "walsall", "wales-scrutiny", "laming")
+DEFAULT_PRESET = "gateshead"
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used; the message names the key and the value."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Band(_Strict):
+    min: float = Field(0.0, ge=0)
+    max: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class Placement(_Strict):
+    distance_over_miles: float = Field(ge=0)
+    distance_add: float = Field(ge=0)
+    unstable_add: float = Field(ge=0)
+
+
+class Weights(_Strict):
+    levels: dict[int, float]
+    placement: Placement
+    awaiting_closure_factor: float = Field(ge=0, le=1)
+    sibling_factor: float = Field(ge=0, le=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _four_levels(cls, levels: dict[int, float]) -> dict[int, float]:
+        if sorted(levels) != [1, 2, 3, 4]:
+            raise ValueError(f"levels must be exactly 1, 2, 3 and 4, got {sorted(levels)}")
+        for level, weight in levels.items():
+            if not weight >= 0:
+                raise ValueError(f"level {level} weight {weight} must be 0 or more")
+        return levels
+
+
+class Category(_Strict):
+    name: str
+    default_level: int = Field(ge=1, le=4)
+    placement_modifiers: bool = False
+    separately_capped: bool = False
+
+
+class Role(_Strict):
+    name: str
+    factor: float = Field(ge=0, le=1)
+    ramp_to: float | None = Field(None, ge=0, le=1)
+    ramp_months: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _ramp_complete(self) -> Role:
+        if (self.ramp_to is None) != (self.ramp_months is None):
+            raise ValueError("ramp_to and ramp_months go together")
+        return self
+
+
+class CapRule(_Strict):
+    name: str
+    categories: list[str] | Literal["all"]
+    count: Literal["cases", "families"]
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return _split_list(value)
+
+
+class Team(_Strict):
+    name: str
+    min: float = Field(0.0, ge=0)
+    max: float = Field(ge=0)
+    under_18: Band | None = None
+    caps: dict[str, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Team:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        for key, limit in self.caps.items():
+            if limit < 0:
+                raise ValueError(f"cap {key} limit {limit} must be 0 or more")
+        return self
+
+
+class Policy(_Strict):
+    """A complete, validated caseload policy."""
+
+    name: str
+    title: str = ""
+    source: str = ""
+    service_aim: float = Field(gt=0)
+    escalate_after_months: int = Field(ge=0)
+    weights: Weights
+    categories: dict[str, Category]
+    roles: dict[str, Role]
+    caps: dict[str, CapRule] = Field(default_factory=dict)
+    teams: dict[str, Team]
+
+    @model_validator(mode="after")
+    def _references(self) -> Policy:
+        for key, rule in self.caps.items():
+            if rule.categories != "all":
+                for code in rule.categories:
+                    if code not in self.categories:
+                        raise ValueError(f"caps.{key}.categories: unknown category {code!r}")
+        for code, team in self.teams.items():
+            for key in team.caps:
+                if key not in self.caps:
+                    raise ValueError(f"teams.{code}.caps: unknown cap {key!r}")
+        if "ASYE" not in self.roles:
+            raise ValueError("roles: the ASYE role is required")
+        return self
+
+    def range_for(self, team: str, under_18: bool = False) -> tuple[float, float]:
+        """(min, max) of a team's range; the under-18 band where the team has one and asked."""
+        record = self.teams[team]
+        if under_18 and record.under_18 is not None:
+            return record.under_18.min, record.under_18.max
+        return record.min, record.max
+
+    def experience_factor(self, role: str, asye_months: float | None = None) -> float:
+        """Share of a full caseload a worker in ``role`` carries (0-1)."""
+        record = self.roles[role]
+        if record.ramp_to is None or record.ramp_months is None:
+            return record.factor
+        months = 0.0 if asye_months is None or math.isnan(asye_months) else asye_months
+        share = min(max(months, 0.0), record.ramp_months) / record.ramp_months
+        return record.factor + (record.ramp_to - record.factor) * share
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() != "all":
+        return [part.strip().upper() for part in value.split(",") if part.strip()]
+    if isinstance(value, str):
+        return "all"
+    return value
+
+
+RECORD_GROUPS = ("teams", "roles", "categories", "caps")
+
+
+def _merge(parent: dict[str, Any], child: dict[str, Any], path: str = "") -> dict[str, Any]:
+    merged = dict(parent)
+    for key, value in child.items():
+        whole_record = path in RECORD_GROUPS
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not whole_record:
+            merged[key] = _merge(merged[key], value, f"{path}.{key}" if path else key)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" (value {value!r})"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"{key or 'policy'}: {message}{shown}")
+    return "; ".join(lines)
+
+
+def _read_yaml(path: Path | None, text: str | None = None) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text if text is not None else path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"policy file {path}: cannot be read ({exc})") from None
+    if not isinstance(data, dict):
+        raise PolicyError(
+            f"policy file {path}: expected a mapping of keys, got {type(data).__name__}"
+        )
+    return data
+
+
+def _preset_data(name: str) -> dict[str, Any]:
+    if name not in PRESETS:
+        raise PolicyError(f"unknown preset {name!r}: expected one of {', '.join(PRESETS)}")
+    text = resources.files("udfs.presets").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return _resolve(_read_yaml(Path(f"{name}.yaml"), text))
+
+
+def _resolve(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise PolicyError(f"extends: expected a preset name, got {parent!r}")
+    return _merge(_preset_data(parent), data)
+
+
+def build_policy(data: dict[str, Any], origin: str = "policy") -> Policy:
+    """Validate resolved policy data; a bad key or value raises ``PolicyError`` naming it."""
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(f"{origin}: {_describe(exc)}") from None
+
+
+@lru_cache(maxsize=32)
+def preset(name: str) -> Policy:
+    """One of the shipped presets: gateshead, walsall, wales-scrutiny, laming."""
+    return build_policy(_preset_data(name), origin=f"preset {name}")
+
+
+def load_policy(name_or_path: str | Path | Policy | None = None) -> Policy:
+    """A preset by name, a council's YAML policy file by path, or the default (gateshead)."""
+    if isinstance(name_or_path, Policy):
+        return name_or_path
+    if name_or_path is None or str(name_or_path).strip() == "":
+        return preset(DEFAULT_PRESET)
+    text = str(name_or_path).strip()
+    if text.lower() in PRESETS:
+        return preset(text.lower())
+    path = Path(text)
+    if not path.exists():
+        raise PolicyError(
+            f"policy {text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing file"
+        )
+    return build_policy(_resolve(_read_yaml(path)), origin=f"policy file {path}")
+
+
+# --- the key/value table a workbook holds ---------------------------------------------------
+
+
+def _flatten(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(data, dict):
+        rows: list[tuple[str, Any]] = []
+        for key, value in data.items():
+            rows.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return rows
+    if isinstance(data, list):
+        return [(prefix, ", ".join(str(item) for item in data))]
+    return [(prefix, data)]
+
+
+def policy_table(policy: Policy) -> list[tuple[str, Any]]:
+    """The policy as (key, value) rows, starting with its preset name; blank values left out."""
+    data = policy.model_dump(exclude_none=True)
+    rows = [("preset", policy.name)]
+    rows.extend((key, value) for key, value in _flatten(data) if key != "name")
+    return rows
+
+
+def _coerce_key(part: str) -> str | int:
+    return int(part) if part.isdigit() else part
+
+
+def _set_path(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = [_coerce_key(part.strip()) for part in key.split(".")]
+    node = data
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def policy_from_table(rows: Any) -> Policy:
+    """A policy from a key/value range: a ``preset`` row, then overrides by dotted key.
+
+    Blank rows and a header row (``key``/``value``) are skipped. A row whose key is not a
+    policy key, or whose value is wrong, raises ``PolicyError`` naming the key and value.
+    """
+    pairs: list[tuple[str, Any]] = []
+    for row in rows:
+        cells = list(row) + [None, None]
+        key, value = cells[0], cells[1]
+        if key is None or str(key).strip() == "" or str(key).strip().lower() == "key":
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        pairs.append((str(key).strip(), value))
+    base = next((str(v).strip().lower() for k, v in pairs if k.lower() == "preset"), None)
+    data = _preset_data(base or DEFAULT_PRESET)
+    known = {key for key, _ in _flatten(data)}
+    for key, value in pairs:
+        if key.lower() == "preset":
+            continue
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            continue
+        if key not in known and not _is_new_record_key(key):
+            raise PolicyError(f"policy table: unknown key {key!r} (value {value!r})")
+        if key.endswith(".categories"):
+            value = _split_list(value)
+        _set_path(data, key, value)
+    data["name"] = (base or DEFAULT_PRESET) + " (workbook)"
+    return build_policy(data, origin="policy table")
+
+
+def _is_new_record_key(key: str) -> bool:
+    """A council may add a team, category, role, cap or a team's cap in its table."""
+    parts = key.split(".")
+    return parts[0] in {"teams", "categories", "roles", "caps"} and len(parts) >= 3
