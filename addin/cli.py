@@ -83,6 +83,46 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
         sys.exit(EXIT_REJECTED)
 
 
+@main.group()
+def addin() -> None:
+    """What Excel needs: the VBA wrapper module, the xlwings config, the function reference."""
+
+
+@addin.command("vba")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="FILE.bas")
+@click.option("--workbook", default="caseload.xlam", help="Name of the add-in workbook.")
+def addin_vba(output: Path | None, workbook: str) -> None:
+    """Write the VBA module that calls the CW_ functions (import it into the .xlam/.xlsm)."""
+    from addin.xlwings_support import vba_module
+
+    _write_text(vba_module(workbook), output)
+
+
+@addin.command("conf")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="xlwings.conf")
+def addin_conf(output: Path | None) -> None:
+    """Write the xlwings.conf that names the UDF module (udfs.excel)."""
+    from addin.xlwings_support import xlwings_conf
+
+    _write_text(xlwings_conf(), output)
+
+
+@addin.command("functions")
+def addin_functions() -> None:
+    """Print the CW_ function reference (Markdown), generated from the docstrings."""
+    from addin.xlwings_support import function_reference
+
+    click.echo(function_reference(), nl=False)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
 def _register() -> None:
     from addin import recalc_cli, returns_cli, templates_cli
 

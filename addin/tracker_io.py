@@ -18,7 +18,9 @@ import python_calamine as calamine
 from udfs.intake import RawTable, TrackerUnusable, canonical_header
 
 TABLES = ("Workers", "Cases")
-PERCENT_FIELDS = ("fte", "reduction_pct")
+# A percentage FTE (0.5 shown as 50%) is the same number either way; a reduction is not
+# (0.2 shown as 20% means 20), so only that column's formats are read.
+PERCENT_FIELDS = ("reduction_pct",)
 
 
 def _open(path: Path) -> calamine.CalamineWorkbook:
@@ -78,7 +80,12 @@ def _percent(
     path: Path, sheet: str, frame: pd.DataFrame, first_row: int, first_col: int
 ) -> pd.DataFrame | None:
     """True where a Workers cell whose meaning depends on it is formatted as a percentage."""
-    wanted = [i for i, h in enumerate(frame.columns) if canonical_header(h) in PERCENT_FIELDS]
+    wanted = [
+        i
+        for i, h in enumerate(frame.columns)
+        if canonical_header(h) in PERCENT_FIELDS
+        and frame.iloc[:, i].map(lambda v: isinstance(v, float) and 0 < v <= 1).any()
+    ]
     if not wanted or len(frame) == 0 or path.suffix.lower() not in {".xlsx", ".xlsm"}:
         return None
     flags = pd.DataFrame(False, index=frame.index, columns=frame.columns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from udfs.lookup import lookup
 from udfs.policy import Policy
 
 
@@ -16,7 +17,8 @@ def experience_factors(role: pd.Series, asye_months: pd.Series, policy: Policy) 
     """
     months = asye_months.to_numpy(dtype=float)
     months = np.where(np.isnan(months), 0.0, months)
-    factor = role.map({code: r.factor for code, r in policy.roles.items()}).to_numpy(dtype=float)
+    factor = lookup(role, {code: r.factor for code, r in policy.roles.items()}, np.nan)
+    factor = factor.astype(float)
     for code, record in policy.roles.items():
         if record.ramp_to is None or record.ramp_months is None:
             continue
@@ -33,8 +35,8 @@ def team_ranges(
 
     ``under_18`` picks a team's under-18 band (leaving care) where it has one.
     """
-    low = team.map({code: t.min for code, t in policy.teams.items()}).to_numpy(dtype=float)
-    high = team.map({code: t.max for code, t in policy.teams.items()}).to_numpy(dtype=float)
+    low = lookup(team, {code: t.min for code, t in policy.teams.items()}, np.nan).astype(float)
+    high = lookup(team, {code: t.max for code, t in policy.teams.items()}, np.nan).astype(float)
     for code, record in policy.teams.items():
         if record.under_18 is None:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from udfs.lookup import lookup
 from udfs.policy import Policy
 
 
@@ -13,13 +14,11 @@ def distinct_pairs(worker_code: np.ndarray, family_code: np.ndarray, n_workers: 
     held = worker_code >= 0
     workers = worker_code[held].astype(np.int64)
     families = family_code[held].astype(np.int64)
-    own = families < 0
-    # a blank family is unique: give it a key no real family has
-    families = np.where(own, -1 - np.arange(len(families)), families)
-    pairs = np.unique(np.stack([workers, families], axis=1), axis=0) if len(workers) else None
-    if pairs is None:
-        return np.zeros(n_workers, dtype=np.int64)
-    return np.bincount(pairs[:, 0], minlength=n_workers)
+    # a blank family is unique: give each its own key above every real family code
+    span = int(families.max(initial=-1)) + 1
+    families = np.where(families < 0, span + np.arange(len(families)), families)
+    keys = pd.unique(workers * (span + len(families)) + families)
+    return np.bincount(keys // (span + len(families)), minlength=n_workers)
 
 
 def cap_counts(
@@ -36,7 +35,7 @@ def cap_counts(
         if rule.categories == "all":
             mine = np.ones(len(codes), dtype=bool)
         else:
-            mine = np.isin(codes, rule.categories)
+            mine = lookup(codes, dict.fromkeys(rule.categories, True), False).astype(bool)
         if rule.count == "cases":
             counts[key] = np.bincount(worker_code[mine & (worker_code >= 0)], minlength=n_workers)
         else:

@@ -128,33 +128,89 @@ def canonical_header(header: object) -> str:
     return re.sub(r"[\s\-_]+", "_", text).strip("_")
 
 
+WHOLE_NUMBER = re.compile(r"^(-?\d+)\.0+$")
+
+
+def _cell_text(value: object) -> str:
+    """One cell as trimmed text: blank is '', a whole number its digits (101.0 -> '101')."""
+    if type(value) is str:  # the common case first
+        text = value.strip()
+        if "." not in text:
+            return text
+        whole = WHOLE_NUMBER.match(text)
+        return whole.group(1) if whole else text
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value).strip()
+    whole = WHOLE_NUMBER.match(text)
+    return whole.group(1) if whole else text
+
+
 def _text(raw: pd.Series) -> pd.Series:
-    """Cells as trimmed text; blank is ''; a whole number reads as its digits (101.0 -> 101)."""
-    text = raw.astype("string").str.strip().fillna("")
-    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True).replace("nan", "")
+    """Cells as trimmed text, converting each distinct value once (columns repeat values)."""
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    table = np.array([_cell_text(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(table[codes], index=raw.index, dtype=object)
 
 
-def _codes(raw: pd.Series) -> pd.Series:
-    return _text(raw).str.replace(r"[\s\-_]+", "_", regex=True)
+def _normalise_codes(text: pd.Series) -> pd.Series:
+    """Spaces, hyphens and underscores alike (one ``_``), per distinct value."""
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    table = np.array([re.sub(r"[\s\-_]+", "_", u) for u in uniques] + [""], dtype=object)
+    return pd.Series(table[codes], index=text.index, dtype=object)
+
+
+def _per_value(raw: pd.Series, convert: Callable[[object], tuple]) -> list[np.ndarray]:
+    """Apply ``convert`` once per distinct cell value; one array per item it returns."""
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    converted = [convert(u) for u in uniques] + [convert(None)]
+    return [np.array(column, dtype=object)[codes] for column in zip(*converted, strict=True)]
+
+
+def _number_value(value: object) -> tuple[float, bool, bool]:
+    """(number, written_as_percent, unreadable) for one cell: ``50%`` -> (0.5, True, False)."""
+    if isinstance(value, bool):
+        return np.nan, False, True
+    if isinstance(value, int | float):
+        return float(value), False, False
+    text = _cell_text(value)
+    if text == "":
+        return np.nan, False, False
+    percent = text.endswith("%")
+    try:
+        number = float(text.rstrip("%").strip().replace(",", ""))
+    except ValueError:
+        return np.nan, False, True
+    return (number / 100.0 if percent else number), percent, False
 
 
 def _numbers(raw: pd.Series, percent: pd.Series | None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(value, shown_as_percent, unreadable): ``50%`` -> 0.5 shown as percent."""
-    text = _text(raw)
-    pct_text = text.str.endswith("%")
-    stripped = text.str.rstrip("%").str.strip().str.replace(",", "", regex=False)
-    value = pd.to_numeric(stripped.replace("", None), errors="coerce").astype(float)
-    value = value.where(~pct_text, value / 100.0)
-    shown_pct = pct_text if percent is None else pct_text | percent.fillna(False).astype(bool)
-    unreadable = (text != "") & value.isna()
-    return value, shown_pct, unreadable
+    value, pct_text, unreadable = _per_value(raw, _number_value)
+    value = pd.Series(value.astype(float), index=raw.index)
+    shown_pct = pd.Series(pct_text.astype(bool), index=raw.index)
+    if percent is not None:
+        shown_pct = shown_pct | percent.fillna(False).astype(bool).to_numpy()
+    return value, shown_pct, pd.Series(unreadable.astype(bool), index=raw.index)
+
+
+def _yes_no_value(value: object) -> tuple[bool, bool]:
+    text = _cell_text(value).lower()
+    return text in YES, not (text in YES or text in NO or text == "")
 
 
 def _yes_no(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = _text(raw).str.lower()
-    yes = text.isin(YES)
-    unreadable = ~(yes | text.isin(NO) | (text == ""))
-    return yes, unreadable
+    yes, unreadable = _per_value(raw, _yes_no_value)
+    return (
+        pd.Series(yes.astype(bool), index=raw.index),
+        pd.Series(unreadable.astype(bool), index=raw.index),
+    )
 
 
 def _months_since(start: object, as_at: date) -> float:
@@ -199,8 +255,16 @@ class FieldReader:
         self.n = len(raw.frame)
         self.bad = np.zeros(self.n, dtype=bool)
         self.rejections: list[Rejection] = []
-        known = [self.cell_values(name) for name in columns]
-        self.blank = np.logical_and.reduce([(_text(c) == "").to_numpy() for c in known])
+        self._texts: dict[str, pd.Series] = {}
+        self.blank = np.logical_and.reduce(
+            [(self.text(name) == "").to_numpy() for name in columns] or [np.ones(self.n, bool)]
+        )
+
+    def text(self, name: str) -> pd.Series:
+        """A column's cells as trimmed text (computed once)."""
+        if name not in self._texts:
+            self._texts[name] = _text(self.cell_values(name))
+        return self._texts[name]
 
     def cell_values(self, name: str) -> pd.Series:
         if name not in self.columns:
@@ -236,7 +300,7 @@ class FieldReader:
 
     def codes(self, name: str, allowed: dict[str, str], what: str, required: bool) -> pd.Series:
         """Codes matched ignoring case, spaces, hyphens and underscores."""
-        text = _codes(self.cell_values(name))
+        text = _normalise_codes(self.text(name))
         lookup = {re.sub(r"[\s\-_]+", "_", key).upper(): code for key, code in allowed.items()}
         matched = text.str.upper().map(lookup)
         unknown = matched.isna() & (text != "")
@@ -248,7 +312,7 @@ class FieldReader:
         return matched.fillna("").astype(object)
 
     def ids(self, name: str, required: bool) -> pd.Series:
-        text = _text(self.cell_values(name))
+        text = self.text(name)
         if required:
             self.reject(name, (text == "").to_numpy(), f"{name} is blank")
         return text.astype(object)
@@ -307,7 +371,7 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     team = reader.codes("team", {c: c for c in policy.teams}, "team", required=True)
     role = reader.codes("role", {c: c for c in policy.roles}, "role", required=True)
     fte, fte_pct = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)
-    reader.reject("fte", (_text(reader.cell_values("fte")) == "").to_numpy(), "FTE is blank")
+    reader.reject("fte", (reader.text("fte") == "").to_numpy(), "FTE is blank")
     months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
     if "asye_start" in reader.columns:
         starts = reader.cell_values("asye_start")
@@ -407,7 +471,7 @@ def read_tracker(
     as_at = as_at or date.today()
     workers, worker_reader = read_workers(workers_raw, policy, as_at)
     rejected_rows = worker_reader.bad & ~worker_reader.blank
-    rejected_ids = set(_text(worker_reader.cell_values("worker_id"))[rejected_rows])
+    rejected_ids = set(worker_reader.text("worker_id")[rejected_rows])
     cases, case_reader, touched = read_cases(cases_raw, policy, workers, rejected_ids)
     workers["incomplete"] = workers["incomplete"] | workers["worker_id"].isin(touched)
     return Intake(

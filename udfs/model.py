@@ -16,7 +16,7 @@ from udfs.capacity import capacities, load_pct, under_18_majority
 from udfs.caps import breaches, cap_counts, distinct_pairs
 from udfs.policy import Policy
 from udfs.status import worker_status
-from udfs.weights import AWAITING_CLOSURE, counted_weights, separately_capped
+from udfs.weights import AWAITING_CLOSURE, counted_weights
 
 RESULT_COLUMNS = [
     "worker_id",
@@ -52,8 +52,9 @@ class Weighing:
 
 def family_codes(family_id: pd.Series) -> np.ndarray:
     """Integer code per family id; -1 where blank (a family of one)."""
-    codes, _ = pd.factorize(family_id.replace("", None))
-    return codes
+    codes, uniques = pd.factorize(family_id.to_numpy(dtype=object), use_na_sentinel=True)
+    blank = np.flatnonzero(pd.isna(uniques) | (uniques == ""))
+    return np.where(np.isin(codes, blank), -1, codes)
 
 
 def weigh(workers: pd.DataFrame, cases: pd.DataFrame, policy: Policy) -> Weighing:
@@ -68,7 +69,6 @@ def weigh(workers: pd.DataFrame, cases: pd.DataFrame, policy: Policy) -> Weighin
     counted = counted_weights(cases, worker_code, family_code, policy)
     held = worker_code >= 0
     active = cases["status"].to_numpy() != AWAITING_CLOSURE
-    in_range = ~separately_capped(cases["category"], policy)
 
     children = np.bincount(worker_code[held], minlength=n)
     families = distinct_pairs(worker_code, family_code, n)
@@ -110,5 +110,5 @@ def weigh(workers: pd.DataFrame, cases: pd.DataFrame, policy: Policy) -> Weighin
     )
     for key, values in counts.items():
         out[f"count_{key}"] = values
-    case_out = cases.assign(worker_code=worker_code, counted=counted, in_range=in_range)
+    case_out = cases.assign(worker_code=worker_code, counted=counted)
     return Weighing(workers=out, cases=case_out)

@@ -1,4 +1,5 @@
-"""Worker status (policy-model.md section 4): incomplete, no caseload expected, over, under, within."""
+"""Worker status (policy-model.md section 4): incomplete, no caseload expected, over, under,
+within."""
 
 from __future__ import annotations
 

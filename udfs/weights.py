@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from udfs.lookup import lookup
 from udfs.policy import Policy
 
 ACTIVE = "active"
@@ -17,8 +18,9 @@ STATUSES = (ACTIVE, AWAITING_CLOSURE)
 
 def effective_levels(category: pd.Series, level: pd.Series, policy: Policy) -> np.ndarray:
     """Each case's level: its own, or its category's default where blank."""
-    defaults = category.map({code: c.default_level for code, c in policy.categories.items()})
-    return level.fillna(defaults).to_numpy(dtype=float)
+    defaults = lookup(category, {k: c.default_level for k, c in policy.categories.items()}, np.nan)
+    own = level.to_numpy(dtype=float)
+    return np.where(np.isnan(own), defaults.astype(float), own)
 
 
 def case_weights(
@@ -34,11 +36,12 @@ def case_weights(
     Separately capped categories get their weight here too; ``counted_weights`` leaves them out.
     """
     levels = effective_levels(category, level, policy)
-    level_weight = pd.Series(levels).map(policy.weights.levels).to_numpy(dtype=float)
+    level_weight = lookup(levels, {float(k): v for k, v in policy.weights.levels.items()}, np.nan)
+    level_weight = level_weight.astype(float)
     placement = policy.weights.placement
-    with_modifiers = category.map(
-        {code: c.placement_modifiers for code, c in policy.categories.items()}
-    ).to_numpy(dtype=bool)
+    with_modifiers = lookup(
+        category, {code: c.placement_modifiers for code, c in policy.categories.items()}, False
+    ).astype(bool)
     far = distance_miles.to_numpy(dtype=float) > placement.distance_over_miles
     unstable = placement_unstable.to_numpy(dtype=bool)
     modifier = placement.distance_add * far + placement.unstable_add * unstable
@@ -102,4 +105,4 @@ def counted_weights(
 def separately_capped(category: pd.Series, policy: Policy) -> np.ndarray:
     """True for categories counted on top of the team range (FA, FF, AA by default)."""
     flags = {code: c.separately_capped for code, c in policy.categories.items()}
-    return category.map(flags).fillna(False).to_numpy(dtype=bool)
+    return lookup(category, flags, False).astype(bool)

@@ -1,0 +1,89 @@
+"""Policies are data: presets load, a council file loads and is validated, tables round-trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from udfs.policy import PRESETS, PolicyError, load_policy, policy_from_table, policy_table, preset
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_loads_names_its_source_and_round_trips_through_a_table(name):
+    policy = preset(name)
+    assert policy.source and "seed" in policy.source
+    again = policy_from_table(policy_table(policy))
+    assert again.model_dump(exclude={"name"}) == policy.model_dump(exclude={"name"})
+
+
+def test_presets_differ_as_the_policy_model_says():
+    assert preset("gateshead").range_for("LC", under_18=True) == (16, 18)
+    assert preset("walsall").range_for("LC", under_18=True) == (0, 15)
+    assert preset("walsall").experience_factor("ASYE", 12) == 0.8
+    assert preset("gateshead").experience_factor("ASYE", 12) == pytest.approx(1.0)
+    assert preset("gateshead").experience_factor("ASYE", 3) == pytest.approx(0.85)
+    assert all(
+        preset("wales-scrutiny").range_for(t) == (20, 28) for t in preset("wales-scrutiny").teams
+    )
+    assert all(not team.caps for team in preset("laming").teams.values())
+    assert preset("gateshead").teams["SGCP"].caps == {"proceedings_families": 3, "cp_families": 3}
+
+
+def test_a_council_file_extends_a_preset(tmp_path):
+    path = tmp_path / "council.yaml"
+    path.write_text(
+        "extends: gateshead\nname: my-council\nservice_aim: 17\n"
+        "teams:\n  AI: {name: Front door, min: 12, max: 15}\n"
+    )
+    policy = load_policy(str(path))
+    assert policy.service_aim == 17 and policy.range_for("AI") == (12, 15)
+    assert policy.range_for("SGCP") == (16, 18)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "extends: gateshead\nservice_aim: -1\n",
+            "service_aim: Input should be greater than 0 (value -1)",
+        ),
+        (
+            "extends: gateshead\nteams:\n  AI: {name: x, min: 20, max: 10}\n",
+            "teams.AI: min 20 is above max 10",
+        ),
+        (
+            "extends: gateshead\nweights:\n  levels: {5: 2.0}\n",
+            "weights.levels: levels must be exactly 1, 2, 3 and 4",
+        ),
+        (
+            "extends: gateshead\nteams:\n  AI: {name: x, max: 18, caps: {cp_family: 3}}\n",
+            "unknown cap 'cp_family'",
+        ),
+        (
+            "extends: gateshead\nroles:\n  SW: {name: x, factor: 1.5}\n",
+            "roles.SW.factor: Input should be less than or equal to 1 (value 1.5)",
+        ),
+        ("extends: gateshead\nservice_aims: 18\n", "service_aims: unknown key (value 18)"),
+        ("extends: nowhere\n", "unknown preset 'nowhere'"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+)
+def test_a_bad_policy_file_names_the_key_and_the_value(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(PolicyError) as caught:
+        load_policy(str(path))
+    assert message in str(caught.value)
+
+
+def test_unknown_policy_name_lists_the_presets():
+    with pytest.raises(PolicyError, match="neither a preset .*gateshead.*nor an existing file"):
+        load_policy("gatesheed")
+
+
+def test_policy_table_overrides_one_value_and_rejects_unknown_keys():
+    policy = policy_from_table(
+        [["key", "value"], ["preset", "walsall"], ["teams.AI.max", 14], [None, None]]
+    )
+    assert policy.range_for("AI") == (0, 14) and policy.range_for("LAC") == (0, 15)
+    with pytest.raises(PolicyError, match="unknown key 'service_aimz'"):
+        policy_from_table([["preset", "gateshead"], ["service_aimz", 3]])

@@ -1,0 +1,147 @@
+"""Properties of the pure model that must hold for any input (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from udfs.capacity import capacities
+from udfs.model import weigh
+from udfs.policy import PRESETS, preset
+from udfs.weights import case_weights
+
+POLICY = preset("gateshead")
+CATEGORIES = list(POLICY.categories)
+
+case_strategy = st.fixed_dictionaries(
+    {
+        "category": st.sampled_from(CATEGORIES),
+        "level": st.one_of(st.none(), st.integers(1, 4)),
+        "status": st.sampled_from(["active", "awaiting_closure"]),
+        "distance_miles": st.one_of(st.none(), st.floats(0, 200)),
+        "placement_unstable": st.booleans(),
+        "family_id": st.sampled_from(["", "F1", "F2", "F3"]),
+    }
+)
+
+
+def frames(cases: list[dict], fte: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    workers = pd.DataFrame(
+        {
+            "worker_id": ["A"],
+            "team": ["SGCP"],
+            "role": ["SW"],
+            "fte": [fte],
+            "asye_months": [np.nan],
+            "agency": [False],
+            "reduction_pct": [0.0],
+            "incomplete": [False],
+        }
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "case_id": f"c{i}",
+                "worker_id": "A",
+                "team": "",
+                "age": np.nan,
+                **{k: (np.nan if v is None else v) for k, v in case.items()},
+            }
+            for i, case in enumerate(cases)
+        ],
+        columns=[
+            "case_id",
+            "worker_id",
+            "team",
+            "family_id",
+            "category",
+            "level",
+            "status",
+            "distance_miles",
+            "placement_unstable",
+            "age",
+        ],
+    )
+    table["level"] = table["level"].astype(float)
+    table["distance_miles"] = table["distance_miles"].astype(float)
+    table["placement_unstable"] = table["placement_unstable"].astype(bool)
+    return workers, table
+
+
+def weighted(cases: list[dict]) -> float:
+    workers, table = frames(cases)
+    return float(weigh(workers, table, POLICY).workers["weighted"].iloc[0])
+
+
+@given(st.lists(case_strategy, max_size=30))
+def test_no_weight_is_negative(cases):
+    _, table = frames(cases)
+    result = weigh(*frames(cases), POLICY)
+    assert (result.cases["counted"] >= 0).all()
+    assert (
+        case_weights(
+            table["category"],
+            table["level"],
+            table["status"],
+            table["distance_miles"],
+            table["placement_unstable"],
+            POLICY,
+        )
+        >= 0
+    ).all()
+
+
+@given(st.lists(case_strategy, max_size=25), case_strategy, st.integers(0, 25))
+def test_adding_a_case_never_lowers_the_weighted_caseload(cases, extra, position):
+    position = min(position, len(cases))
+    assert weighted(cases[:position] + [extra] + cases[position:]) >= weighted(cases) - 1e-12
+
+
+@settings(max_examples=50)
+@given(st.lists(case_strategy, min_size=1, max_size=20))
+def test_a_family_never_weighs_more_than_its_childrens_full_weights(cases):
+    workers, table = frames(cases)
+    result = weigh(workers, table, POLICY).cases
+    full = case_weights(
+        table["category"],
+        table["level"],
+        table["status"],
+        table["distance_miles"],
+        table["placement_unstable"],
+        POLICY,
+    )
+    for family in {c["family_id"] for c in cases if c["family_id"]}:
+        mine = (table["family_id"] == family).to_numpy()
+        assert result["counted"].to_numpy()[mine].sum() <= full[mine].sum() + 1e-12
+
+
+@given(
+    st.sampled_from(list(POLICY.teams)),
+    st.sampled_from(list(POLICY.roles)),
+    st.floats(0.01, 1.0),
+    st.floats(0.01, 1.0),
+    st.one_of(st.just(np.nan), st.floats(0, 24)),
+    st.floats(0, 100),
+    st.sampled_from(PRESETS),
+)
+def test_capacity_scales_with_fte(team, role, fte_a, fte_b, months, reduction, name):
+    policy = preset(name)
+
+    def cap(fte: float) -> tuple[float, float]:
+        low, high = capacities(
+            pd.Series([team]),
+            pd.Series([role]),
+            pd.Series([fte]),
+            pd.Series([months]),
+            pd.Series([reduction]),
+            np.array([False]),
+            policy,
+        )
+        return float(low[0]), float(high[0])
+
+    (low_a, high_a), (low_b, high_b) = cap(fte_a), cap(fte_b)
+    assert abs(high_a * fte_b - high_b * fte_a) < 1e-9
+    assert abs(low_a * fte_b - low_b * fte_a) < 1e-9
+    assert 0 <= low_a <= high_a
