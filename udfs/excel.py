@@ -22,7 +22,14 @@ import xlwings as xw
 from udfs.capacity import capacities, load_pct
 from udfs.errors import CellError
 from udfs.escalation import escalation, months_over
-from udfs.intake import CASE_FIELDS, WORKER_FIELDS, FieldReader, RawTable, read_tracker
+from udfs.intake import (
+    CASE_FIELDS,
+    WORKER_FIELDS,
+    FieldReader,
+    Intake,
+    RawTable,
+    read_tracker,
+)
 from udfs.model import RESULT_COLUMNS, family_codes, weigh
 from udfs.policy import Policy, PolicyError, load_policy, policy_from_table, policy_table
 from udfs.status import worker_status
@@ -453,13 +460,7 @@ def CW_TEAMS(
 @xw.ret(ExcelValues)
 def CW_REJECTIONS(workers: Any, cases: Any, policy: Any = None, as_at: Any = None) -> Cells:
     """Rows that could not be read: table, row, column, value and reason ('none' when clean)."""
-    rules = resolve_policy(policy)
-    intake = read_tracker(
-        RawTable.from_rows("Workers", _cells(workers)),
-        RawTable.from_rows("Cases", _cells(cases)),
-        rules,
-        _as_date(as_at),
-    )
+    intake = _intake(workers, cases, resolve_policy(policy), as_at)
     rows: Cells = [["table", "row", "field", "value", "reason"]]
     rows += [[r.sheet, r.row, r.field, r.value, r.reason] for r in intake.rejections]
     return rows if len(rows) > 1 else rows + [["none", None, None, None, None]]
@@ -479,13 +480,17 @@ def CW_POLICY(policy: Any = None) -> Cells:
 def weigh_ranges(workers: Any, cases: Any, policy: Any = None, as_at: Any = None):
     """Read Workers and Cases ranges (header rows included) and weigh them."""
     rules = resolve_policy(policy)
-    intake = read_tracker(
+    intake = _intake(workers, cases, rules, as_at)
+    return weigh(intake.workers, intake.cases, rules)
+
+
+def _intake(workers: Any, cases: Any, rules: Policy, as_at: Any) -> Intake:
+    return read_tracker(
         RawTable.from_rows("Workers", _cells(workers)),
         RawTable.from_rows("Cases", _cells(cases)),
         rules,
         _as_date(as_at),
     )
-    return weigh(intake.workers, intake.cases, rules)
 
 
 def _bound(bound: Any) -> str:
