@@ -70,9 +70,8 @@ def _raw(book: calamine.CalamineWorkbook, name: str, path: Path) -> RawTable:
     if not rows:
         raise TrackerUnusable(f"{path.name}: sheet {sheet} is empty (expected a header row)")
     header = [("" if h is None else str(h)) for h in rows[0]]
-    body = [list(r) for r in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    frame = frame.replace("", None)
+    # calamine reads an empty cell as ''; the intake treats '' and None alike as blank
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
     return RawTable(name, frame, 2, 1, _percent(path, sheet, frame, 2, 1))
 
 

@@ -222,7 +222,7 @@ def CW_CASE_WEIGHT(
     states = reader.codes(
         "status", {"active": "active", AWAITING_CLOSURE: AWAITING_CLOSURE}, "status", required=False
     )
-    states = states.str.lower().replace("", "active")
+    states = states.replace("", "active")
     distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
     unstable = reader.yes_no("placement_unstable")
     usable = ~reader.bad & ~reader.blank

@@ -159,11 +159,12 @@ def _text(raw: pd.Series) -> pd.Series:
     return pd.Series(table[codes], index=raw.index, dtype=object)
 
 
-def _normalise_codes(text: pd.Series) -> pd.Series:
-    """Spaces, hyphens and underscores alike (one ``_``), per distinct value."""
-    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
-    table = np.array([re.sub(r"[\s\-_]+", "_", u) for u in uniques] + [""], dtype=object)
-    return pd.Series(table[codes], index=text.index, dtype=object)
+CODE_SEPARATORS = re.compile(r"[\s\-_]+")
+
+
+def _code_key(text: str) -> str:
+    """Codes compare ignoring case, with spaces, hyphens and underscores alike."""
+    return CODE_SEPARATORS.sub("_", text.strip()).upper()
 
 
 def _per_value(raw: pd.Series, convert: Callable[[object], tuple]) -> list[np.ndarray]:
@@ -256,6 +257,7 @@ class FieldReader:
         self.bad = np.zeros(self.n, dtype=bool)
         self.rejections: list[Rejection] = []
         self._texts: dict[str, pd.Series] = {}
+        self._values: dict[str, pd.Series] = {}
         self.blank = np.logical_and.reduce(
             [(self.text(name) == "").to_numpy() for name in columns] or [np.ones(self.n, bool)]
         )
@@ -267,9 +269,14 @@ class FieldReader:
         return self._texts[name]
 
     def cell_values(self, name: str) -> pd.Series:
-        if name not in self.columns:
-            return pd.Series([None] * self.n, dtype=object)
-        return self.raw.frame.iloc[:, self.columns[name]].reset_index(drop=True)
+        """A column's cells as read (computed once; all blank for a column not present)."""
+        if name not in self._values:
+            if name in self.columns:
+                cells = self.raw.frame.iloc[:, self.columns[name]].to_numpy(dtype=object)
+            else:
+                cells = np.full(self.n, None, dtype=object)
+            self._values[name] = pd.Series(cells, dtype=object)
+        return self._values[name]
 
     def percent(self, name: str) -> pd.Series | None:
         if self.raw.percent is None or name not in self.columns:
@@ -281,6 +288,8 @@ class FieldReader:
     ) -> None:
         """Reject the non-blank rows in ``mask``; ``reason`` may be per row (list or function)."""
         mask = np.asarray(mask, dtype=bool) & ~self.blank
+        if not mask.any():
+            return
         values = self.cell_values(name)
         for position in np.flatnonzero(mask):
             row = self.raw.first_row + int(position)
@@ -300,16 +309,16 @@ class FieldReader:
 
     def codes(self, name: str, allowed: dict[str, str], what: str, required: bool) -> pd.Series:
         """Codes matched ignoring case, spaces, hyphens and underscores."""
-        text = _normalise_codes(self.text(name))
-        lookup = {re.sub(r"[\s\-_]+", "_", key).upper(): code for key, code in allowed.items()}
-        matched = text.str.upper().map(lookup)
-        unknown = matched.isna() & (text != "")
-        self.reject(
-            name, unknown.to_numpy(), f"unknown {what}: expected one of {', '.join(allowed)}"
-        )
+        lookup = {_code_key(key): code for key, code in allowed.items()}
+        positions, uniques = pd.factorize(self.text(name).to_numpy(dtype=object))
+        found = [lookup.get(_code_key(u), "") for u in uniques]
+        blank = np.array([u == "" for u in uniques] + [True])[positions]
+        matched = np.array(found + [""], dtype=object)[positions]
+        unknown = (matched == "") & ~blank
+        self.reject(name, unknown, f"unknown {what}: expected one of {', '.join(allowed)}")
         if required:
-            self.reject(name, (text == "").to_numpy(), f"{what} is blank")
-        return matched.fillna("").astype(object)
+            self.reject(name, blank, f"{what} is blank")
+        return pd.Series(matched, dtype=object)
 
     def ids(self, name: str, required: bool) -> pd.Series:
         text = self.text(name)
@@ -370,7 +379,7 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     worker_id = reader.ids("worker_id", required=True)
     team = reader.codes("team", {c: c for c in policy.teams}, "team", required=True)
     role = reader.codes("role", {c: c for c in policy.roles}, "role", required=True)
-    fte, fte_pct = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)
+    fte, _ = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)  # 50% is already 0.5
     reader.reject("fte", (reader.text("fte") == "").to_numpy(), "FTE is blank")
     months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
     if "asye_start" in reader.columns:
@@ -390,7 +399,6 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     reader.reject(
         "reduction_pct", (reduction > 100).fillna(False).to_numpy(), "reduction_pct is above 100"
     )
-    _ = fte_pct  # a percentage FTE (50%) is already its fraction
     duplicate = reader.first_wins(worker_id, "worker_id")
     frame = pd.DataFrame(
         {
@@ -428,7 +436,7 @@ def read_cases(
     fractional = (level.notna() & (level % 1 != 0)).to_numpy()
     reader.reject("level", fractional, "level must be a whole number 1-4")
     status = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
-    status = status.str.lower().replace("", ACTIVE)
+    status = status.replace("", ACTIVE)
     distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
     unstable = reader.yes_no("placement_unstable")
     age, _ = reader.number("age", 0.0, 150.0, "age")
