@@ -53,3 +53,11 @@ def test_readme_function_reference_is_current():
     assert text[start:end] == function_reference(), (
         "README function reference is stale: run `caseload addin functions` and paste it"
     )
+
+
+def test_return_converter_turns_cell_errors_and_nan_into_excel_cells():
+    from udfs.errors import CellError
+    from udfs.excel import ExcelValues
+
+    cells = ExcelValues.write_value([[CellError("row 1: bad"), float("nan"), 1.5, "over"]], {})
+    assert cells == [["#VALUE!", "", 1.5, "over"]]  # on Windows the first is a VT_ERROR variant

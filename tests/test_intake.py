@@ -246,3 +246,20 @@ def test_command_exit_statuses_and_messages(tmp_path):
         "worker_id,team,role,fte,children,families,weighted,weighted_active,"
         "capacity_min,capacity_max,load_pct,status,breaches"
     )
+
+
+def test_xlsx_output_holds_the_same_full_precision_numbers_as_csv(tmp_path):
+    from golden_cases import load_golden
+    from openpyxl import load_workbook
+
+    case = next(c for c in load_golden() if c.name.startswith("worked example"))
+    tracker = case.write_xlsx(tmp_path / "t.xlsx")
+    assert _run("weigh", str(tracker), "-o", str(tmp_path / "r.csv")).returncode == 0
+    assert _run("weigh", str(tracker), "-o", str(tmp_path / "r.xlsx")).returncode == 0
+    rows = list(load_workbook(tmp_path / "r.xlsx").active.iter_rows(values_only=True))
+    csv_rows = [line.split(",") for line in (tmp_path / "r.csv").read_text().splitlines()]
+    assert list(rows[0]) == csv_rows[0]
+    for got, expected in zip(rows[1], csv_rows[1], strict=True):
+        if isinstance(got, float):
+            assert got == float(expected)  # never rounded for display
+    assert rows[1][6] == 11.875 and rows[1][11] == "under"
