@@ -1,7 +1,69 @@
-"""Commands of the `caseload` CLI (see addin/cli.py); filled in by the issue that owns them."""
+"""Commands of the `caseload` CLI (see addin/cli.py): ``template`` and ``demo``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from udfs.policy import PolicyError, load_policy
+from workbook_templates.demo import TEMPLATES, build_demo, build_template
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.argument("name", type=click.Choice(TEMPLATES))
+@click.option("--policy", default=None, metavar="NAME|PATH", help="Preset or policy YAML file.")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="New .xlsx file."
+)
+def template(name: str, policy: str | None, output: Path) -> None:
+    """Write the blank template NAME (tracker, supervision, gmt) for a policy."""
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"{output}: the template must be written to an .xlsx file")
+    try:
+        rules = load_policy(policy)
+    except PolicyError as exc:
+        _fail(str(exc))
+        return
+    build_template(name, rules, output)
+    click.echo(f"wrote {output}", err=True)
+
+
+@click.command()
+@click.option("--policy", default=None, metavar="NAME|PATH", help="Preset or policy YAML file.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder to write the demo into.",
+)
+@click.option("--seed", default=2024, show_default=True, help="Seed of the synthetic service.")
+def demo(policy: str | None, output: Path, seed: int) -> None:
+    """Build a synthetic service and write its tracker, supervision records, GMT review and
+    per-worker result CSV into a folder."""
+    try:
+        rules = load_policy(policy)
+    except PolicyError as exc:
+        _fail(str(exc))
+        return
+    built = build_demo(output, rules, seed)
+    workers = len(built.service.workers)
+    cases = len(built.history[-1].cases_rows) - 1
+    click.echo(f"demo service: {workers} workers, {cases} cases open in the latest month")
+    for path in built.files:
+        if path.parent == built.folder:
+            click.echo(f"wrote {path}")
+    records = [p for p in built.files if p.parent != built.folder]
+    if records:
+        click.echo(f"wrote {len(records)} supervision records in {records[0].parent}")
+
+
+COMMANDS: list[click.Command] = [template, demo]

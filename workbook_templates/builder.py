@@ -1,0 +1,372 @@
+"""One builder for every template: a ``WorkbookSpec`` in, an .xlsx file out (openpyxl).
+
+openpyxl writes formulas without values and knows nothing of dynamic arrays, so after saving,
+the builder edits the sheet XML: each formula cell gets its ``cached`` value (what Python
+computed for it), and a ``dynamic`` array formula gets the cell metadata (``cm``) that makes
+Excel 365 spill it, resizing as the tracker grows. Excel recalculates everything on load
+(openpyxl sets ``fullCalcOnLoad``); the cached values are for readers that do not calculate.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableStyleInfo
+
+from workbook_templates.spec import Cell, Chart, Sheet, Table, Validation, WorkbookSpec
+
+_THIN = Side(style="thin", color="BFBFBF")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"font": Font(bold=True, size=14, color="1F3864")},
+    "subtitle": {"font": Font(italic=True, color="595959")},
+    "header": {
+        "font": Font(bold=True, color="FFFFFF"),
+        "fill": PatternFill("solid", fgColor="305496"),
+        "alignment": Alignment(wrap_text=True, vertical="center"),
+        "border": _BOX,
+    },
+    "input": {"fill": PatternFill("solid", fgColor="FFF2CC"), "border": _BOX},
+    "formula": {"fill": PatternFill("solid", fgColor="EDEDED"), "border": _BOX},
+    "label": {"font": Font(bold=True)},
+    "note": {"font": Font(color="595959"), "alignment": Alignment(wrap_text=True, vertical="top")},
+    "flag": {
+        "font": Font(bold=True, color="C00000"),
+        "fill": PatternFill("solid", fgColor="EDEDED"),
+    },
+    "plain": {},
+}
+RAG = {"red": "F8CBAD", "amber": "FFE699", "green": "C6EFCE", "grey": "D9D9D9"}
+ERRORS = {"#NAME?", "#VALUE!", "#N/A", "#DIV/0!", "#REF!", "#NUM!", "#NULL!", "#SPILL!"}
+DYNAMIC_ARRAY_METADATA = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">'
+    '<metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" '
+    'copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" '
+    'clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes>'
+    '<futureMetadata name="XLDAPR" count="1"><bk><extLst>'
+    '<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}">'
+    '<xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk>'
+    '</futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
+    "</metadata>"
+)
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """A formula written to the file: where, what, the value cached for it, whether CW_-based."""
+
+    sheet: str
+    ref: str
+    formula: str
+    cached: Any
+    uses_cw: bool
+
+
+def build_workbook(spec: WorkbookSpec) -> Workbook:
+    """The openpyxl workbook of ``spec`` (formulas without cached values)."""
+    book = Workbook()
+    book.remove(book.active)
+    book.properties.title = spec.title
+    book.properties.creator = "caseload-weighting"
+    for sheet_spec in spec.sheets:
+        _build_sheet(book, sheet_spec)
+    for sheet_spec in spec.sheets:
+        for chart in sheet_spec.charts:
+            book[sheet_spec.title].add_chart(_chart(book, chart), chart.anchor)
+    return book
+
+
+def save_workbook(spec: WorkbookSpec, path: str | Path) -> list[FormulaCell]:
+    """Build ``spec`` into ``path`` with cached values; returns every formula cell written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_workbook(spec).save(path)
+    formulas = formula_cells(spec)
+    _patch_xml(path, spec, formulas)
+    return formulas
+
+
+def formula_cells(spec: WorkbookSpec) -> list[FormulaCell]:
+    """Every formula cell of ``spec`` with its cached value."""
+    return [
+        FormulaCell(sheet.title, ref, cell.value, cell.cached, cell.uses_cw)
+        for sheet in spec.sheets
+        for ref, cell in sheet.cells.items()
+        if cell.is_formula
+    ]
+
+
+# --- sheets ------------------------------------------------------------------------------------
+
+
+def _build_sheet(book: Workbook, spec: Sheet) -> None:
+    sheet = book.create_sheet(spec.title)
+    if spec.tab_colour:
+        sheet.sheet_properties.tabColor = spec.tab_colour
+    for table in spec.tables:
+        _build_table(sheet, table)
+    for ref, cell in spec.cells.items():
+        _write_cell(sheet, ref, cell)
+    for letter, width in spec.widths.items():
+        sheet.column_dimensions[letter].width = width
+    for validation in spec.validations:
+        sheet.add_data_validation(_validation(validation))
+    for rule in spec.highlights:
+        colour = RAG.get(rule.colour, rule.colour)
+        sheet.conditional_formatting.add(
+            rule.ref,
+            FormulaRule(
+                formula=[rule.formula], fill=PatternFill("solid", fgColor=colour, bgColor=colour)
+            ),
+        )
+    for ref, number_format in spec.formats.items():
+        for row in sheet[ref]:
+            for target in row:
+                target.number_format = number_format
+    if spec.freeze:
+        sheet.freeze_panes = spec.freeze
+    if spec.print_title_rows:
+        sheet.print_title_rows = spec.print_title_rows
+    sheet.page_setup.orientation = "landscape" if spec.landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if spec.protect:
+        # No password: the lock stops a typed value silently replacing a formula; a manager who
+        # means to change the layout can unprotect the sheet (Review > Unprotect Sheet).
+        protection = sheet.protection
+        protection.sheet = True
+        protection.formatColumns = False
+        protection.formatRows = False
+        protection.formatCells = False
+        protection.autoFilter = False
+        protection.sort = False
+
+
+def _write_cell(sheet: Any, ref: str, cell: Cell) -> None:
+    target = sheet[ref]
+    if cell.array_ref:
+        target.value = ArrayFormula(cell.array_ref, cell.value)
+        if cell.spill:
+            _write_spill(sheet, ref, cell)
+    else:
+        target.value = cell.value
+    for attribute, value in STYLES[cell.style].items():
+        setattr(target, attribute, value)
+    if cell.number_format:
+        target.number_format = cell.number_format
+    target.protection = Protection(locked=cell.locked)
+    if cell.comment:
+        target.comment = Comment(cell.comment, "caseload-weighting")
+
+
+def _write_spill(sheet: Any, ref: str, cell: Cell) -> None:
+    """Cached values of the cells an array formula fills (the anchor's is patched in later)."""
+    anchor = sheet[ref]
+    for r, values in enumerate(cell.spill or []):
+        for c, value in enumerate(values):
+            if r == 0 and c == 0:
+                continue
+            target = sheet.cell(anchor.row + r, anchor.column + c)
+            target.value = _plain(value)
+            if r == 0:
+                for attribute, style in STYLES["header"].items():
+                    setattr(target, attribute, style)
+
+
+def _build_table(sheet: Any, table: Table) -> None:
+    first = sheet[table.top_left]
+    row0, col0 = first.row, first.column
+    for offset, column in enumerate(table.columns):
+        header = sheet.cell(row0, col0 + offset, column.header)
+        for attribute, value in STYLES["header"].items():
+            setattr(header, attribute, value)
+        if column.help:
+            header.comment = Comment(column.help, "caseload-weighting")
+        letter = get_column_letter(col0 + offset)
+        sheet.column_dimensions[letter].width = column.width
+    body_rows = max(table.size, len(table.rows), 1)
+    for r, values in enumerate(table.rows, start=1):
+        for c, value in enumerate(values):
+            sheet.cell(row0 + r, col0 + c, _plain(value))
+    for offset, column in enumerate(table.columns):
+        for r in range(1, body_rows + 1):
+            target = sheet.cell(row0 + r, col0 + offset)
+            target.protection = Protection(locked=False)
+            if column.number_format:
+                target.number_format = column.number_format
+        letter = get_column_letter(col0 + offset)
+        body = f"{letter}{row0 + 1}:{letter}{row0 + body_rows}"
+        if column.choices or column.kind != "any":
+            sheet.add_data_validation(
+                _validation(
+                    Validation(
+                        body,
+                        column.choices,
+                        column.kind,
+                        column.minimum,
+                        column.maximum,
+                        column.help,
+                    )
+                )
+            )
+    excel_table = ExcelTable(displayName=table.name, ref=table.ref)
+    excel_table.tableStyleInfo = TableStyleInfo(name=table.style, showRowStripes=True)
+    sheet.add_table(excel_table)
+
+
+def _validation(spec: Validation) -> DataValidation:
+    if spec.choices:
+        rule = DataValidation(
+            type="list", formula1='"' + ",".join(spec.choices) + '"', allow_blank=True
+        )
+    elif spec.kind == "text":
+        rule = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="2000")
+    else:
+        low = spec.minimum if spec.minimum is not None else 0
+        high = spec.maximum if spec.maximum is not None else 1e9
+        if spec.kind == "date":
+            low, high = 36526, 73051  # 2000-01-01 .. 2099-12-31 as Excel serials
+        rule = DataValidation(
+            type=spec.kind, operator="between", formula1=str(low), formula2=str(high)
+        )
+        rule.allow_blank = True
+    rule.showErrorMessage = True
+    rule.error = spec.message or "That value is not one the tracker accepts here."
+    rule.errorTitle = "Check the value"
+    if spec.message:
+        rule.prompt = spec.message
+        rule.showInputMessage = True
+    rule.add(spec.ref)
+    return rule
+
+
+def _chart(book: Workbook, spec: Chart) -> Any:
+    source = book[spec.sheet]
+
+    def ref(text: str) -> Reference:
+        return Reference(source, range_string=f"'{spec.sheet}'!{text}")
+
+    main = BarChart() if spec.kind == "bar" else LineChart()
+    if spec.kind == "bar":
+        main.type = "col"
+        main.grouping = "clustered"
+    for title, values in spec.series:
+        series = Series(ref(values), title=title)
+        main.series.append(series)
+    main.set_categories(ref(spec.categories))
+    if spec.line_series:
+        overlay = LineChart()
+        for title, values in spec.line_series:
+            overlay.series.append(Series(ref(values), title=title))
+        overlay.set_categories(ref(spec.categories))
+        main += overlay
+    main.title = spec.title
+    main.y_axis.title = spec.y_title
+    main.x_axis.title = spec.x_title
+    main.x_axis.delete = False
+    main.y_axis.delete = False
+    main.width, main.height = spec.width, spec.height
+    main.legend.position = "b"
+    return main
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and not isinstance(value, str | date | datetime):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+# --- cached values and dynamic arrays ----------------------------------------------------------
+
+
+_CELL = re.compile(
+    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)>(?P<f><f[^>]*>.*?</f>|<f[^>]*/>)<v\s*/>'
+)
+
+
+def _cached_xml(value: Any) -> tuple[str, str]:
+    """(type attribute, <v> text) for a cached value."""
+    value = _plain(value)
+    if value is None:
+        return ' t="str"', ""
+    if isinstance(value, bool):
+        return ' t="b"', "1" if value else "0"
+    if isinstance(value, int | float):
+        return "", repr(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, datetime | date):
+        base = datetime(1899, 12, 30)
+        moment = (
+            value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+        )
+        return "", repr((moment - base).total_seconds() / 86400)
+    text = str(value)
+    if text in ERRORS:
+        return ' t="e"', text
+    return ' t="str"', html.escape(text, quote=False)
+
+
+def _patch_xml(path: Path, spec: WorkbookSpec, formulas: list[FormulaCell]) -> None:
+    """Write cached values into formula cells and mark dynamic arrays (see module docstring)."""
+    by_sheet: dict[str, dict[str, Cell]] = {
+        sheet.title: {ref: cell for ref, cell in sheet.cells.items() if cell.is_formula}
+        for sheet in spec.sheets
+    }
+    any_dynamic = any(cell.dynamic for cells in by_sheet.values() for cell in cells.values())
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    for index, sheet in enumerate(spec.sheets, start=1):
+        name = f"xl/worksheets/sheet{index}.xml"
+        cells = by_sheet[sheet.title]
+        if not cells:
+            continue
+
+        def patch(match: re.Match[str], cells: dict[str, Cell] = cells) -> str:
+            cell = cells.get(match["ref"])
+            if cell is None:
+                return match[0]
+            kind, text = _cached_xml(cell.cached)
+            attrs = re.sub(r'\s+t="[^"]*"', "", match["attrs"]) + kind
+            if cell.dynamic:
+                attrs += ' cm="1"'
+            return f'<c r="{match["ref"]}"{attrs}>{match["f"]}<v>{text}</v>'
+
+        parts[name] = _CELL.sub(patch, parts[name].decode("utf-8")).encode("utf-8")
+    if any_dynamic:
+        parts["xl/metadata.xml"] = DYNAMIC_ARRAY_METADATA.encode("utf-8")
+        types = parts["[Content_Types].xml"].decode("utf-8")
+        parts["[Content_Types].xml"] = types.replace(
+            "</Types>",
+            '<Override PartName="/xl/metadata.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/></Types>',
+        ).encode("utf-8")
+        rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+        parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+            "</Relationships>",
+            '<Relationship Id="rIdMeta1" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/>'
+            "</Relationships>",
+        ).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)

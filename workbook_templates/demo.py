@@ -1,0 +1,158 @@
+"""Build the templates, blank or filled with the synthetic demo service.
+
+``build_template(name, policy, path)`` writes one blank template; ``build_demo(folder, policy)``
+writes the whole demo: the tracker (latest month), a supervision record per case-holding
+worker, the GMT quarterly review and the per-worker result CSV, every figure computed by the
+pure model (the code behind the CW_ functions) and cached in the workbooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from addin.outputs import write_csv
+from udfs.policy import Policy
+from workbook_templates.builder import save_workbook
+from workbook_templates.gmt import gmt_spec
+from workbook_templates.history import Month, service_history
+from workbook_templates.spec import WorkbookSpec
+from workbook_templates.supervision import supervision_spec
+from workbook_templates.synthetic import SyntheticService, synthetic_service
+from workbook_templates.tracker import tracker_spec
+
+TEMPLATES = ("tracker", "supervision", "gmt")
+DIRECT_WORK = [
+    "Enough time for planned visits",
+    "Visits kept; direct work sessions squeezed",
+    "Court statements reducing direct work",
+    "Time for direct work protected this month",
+]
+OTHER_DEMANDS = ["None raised", "Court deadlines", "Training days", "Duty cover", "Panel reports"]
+REPRIORITISE = [
+    "Two CIN cases to step down to early help",
+    "Transfer one family to a colleague",
+    "No new allocations until review",
+]
+
+
+def template_spec(name: str, policy: Policy) -> WorkbookSpec:
+    """The blank template called ``name`` (tracker, supervision, gmt) for ``policy``."""
+    if name == "tracker":
+        return tracker_spec(policy)
+    if name == "supervision":
+        return supervision_spec(policy)
+    if name == "gmt":
+        return gmt_spec(policy)
+    raise ValueError(f"unknown template {name!r}: expected one of {', '.join(TEMPLATES)}")
+
+
+def build_template(name: str, policy: Policy, path: str | Path) -> Path:
+    """Write the blank template ``name`` to ``path``; returns the path."""
+    save_workbook(template_spec(name, policy), path)
+    return Path(path)
+
+
+@dataclass
+class Demo:
+    """What the demo wrote, and the data it computed it from."""
+
+    folder: Path
+    service: SyntheticService
+    history: list[Month]
+    files: list[Path] = field(default_factory=list)
+
+
+def supervision_months(
+    service: SyntheticService, history: list[Month], worker_index: int
+) -> list[dict[str, Any]]:
+    """A worker's monthly supervision rows from the history (deterministic text choices).
+
+    Every third over-maximum month has no reason recorded, so the record shows the flag.
+    """
+    rows = []
+    worker = service.workers[worker_index]
+    number = int(worker["worker_id"][1:])
+    supervisor = _supervisor(service, worker)
+    for index, month in enumerate(history):
+        result = month.weighing.workers.iloc[worker_index]
+        over = result["status"] == "over"
+        seen = month.month + timedelta(days=7 + (number + index) % 14)
+        rows.append(
+            {
+                "supervision_date": seen,
+                "children": int(result["children"]),
+                "families": int(result["families"]),
+                "weighted": float(result["weighted"]),
+                "capacity_min": float(result["capacity_min"]),
+                "capacity_max": float(result["capacity_max"]),
+                "direct_work": DIRECT_WORK[(number + index) % len(DIRECT_WORK)],
+                "other_demands": OTHER_DEMANDS[(number * 3 + index) % len(OTHER_DEMANDS)],
+                "above_max_allocation": "yes" if over else "no",
+                "reason": (
+                    None
+                    if not over or (number + index) % 3 == 0
+                    else "Urgent allocation: no worker in the team with capacity"
+                ),
+                "reprioritisation": REPRIORITISE[(number + index) % 3] if over else None,
+                "review_date": (seen + timedelta(days=28)) if over else None,
+                "recorded_by": supervisor,
+                "recorded_on": seen,
+            }
+        )
+    return rows
+
+
+def _supervisor(service: SyntheticService, worker: dict[str, Any]) -> str:
+    for role in ("PS", "TM"):
+        for other in service.workers:
+            if other["team"] == worker["team"] and other["role"] == role:
+                return other["worker_id"]
+    return ""
+
+
+def build_demo(folder: str | Path, policy: Policy, seed: int = 2024) -> Demo:
+    """Write the demo workbooks and the per-worker result CSV into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    service = synthetic_service(policy, seed)
+    history = service_history(service, policy)
+    demo = Demo(folder, service, history)
+    latest = history[-1]
+    tracker = folder / "team-caseload-tracker.xlsx"
+    save_workbook(
+        tracker_spec(
+            policy, latest.workers_rows, latest.cases_rows, "Team caseload tracker (demo)"
+        ),
+        tracker,
+    )
+    demo.files.append(tracker)
+    result = folder / "workers-result.csv"
+    write_csv(latest.weighing.result, result)
+    demo.files.append(result)
+    quarter = history[-3:]
+    gmt = folder / "gmt-quarterly-review.xlsx"
+    save_workbook(gmt_spec(policy, [m.month for m in quarter], [m.teams for m in quarter]), gmt)
+    demo.files.append(gmt)
+    records = folder / "supervision"
+    records.mkdir(exist_ok=True)
+    for index, worker in enumerate(service.workers):
+        if worker["role"] in ("TM", "PS", "SPS"):
+            continue
+        months = supervision_months(service, history, index)
+        first_asye = history[0].workers_rows[index + 1][4]
+        path = records / f"supervision-{worker['worker_id']}.xlsx"
+        save_workbook(
+            supervision_spec(
+                policy,
+                {**worker, "asye_months": first_asye},
+                months,
+                first_month=history[0].month,
+                supervisor=_supervisor(service, worker),
+            ),
+            path,
+        )
+        demo.files.append(path)
+    return demo

@@ -1,0 +1,394 @@
+"""The GMT quarterly review (seed 003 responsibility 6; seed 001 quarterly reports).
+
+``Data`` holds each month's team figures as ``CW_TEAMS`` gives them (paste its result as values
+at each month end, or type them). ``Review`` shows, per team and for the service, for each month
+of the quarter: children per FTE and weighted per FTE against the team range and the service
+aim, workers over maximum and over for more than the policy's months, unallocated cases by
+category (CP, LAC, CIN, other), agency and ASYE headcount, and the teams above the service
+average that need GMT agreement. All of it is native formulas (SUMIFS on Data, VLOOKUP on the
+Policy table), with native charts of average caseload by team against its range and of the
+trend over the quarter.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from udfs.policy import Policy
+from udfs.teams import SERVICE, team_columns
+from workbook_templates.common import instructions_sheet, lookup, policy_sheet
+from workbook_templates.spec import Chart, Column, Highlight, Sheet, Table, WorkbookSpec, rag_rules
+
+GMT_AGREEMENT = "GMT agreement needed"
+DATA_ROWS = 120
+REVIEW_HEADERS = [
+    "team",
+    "workers",
+    "case-holding FTE",
+    "children",
+    "children per FTE",
+    "weighted per FTE",
+    "range min",
+    "range max",
+    "children per FTE vs range",
+    "service aim",
+    "vs service aim",
+    "workers over maximum",
+    "over for more than {n} months",
+    "unallocated CP",
+    "unallocated LAC",
+    "unallocated CIN",
+    "unallocated other",
+    "agency",
+    "ASYE",
+    "above service average",
+    "weighted (wu)",
+]
+
+
+def data_columns(policy: Policy) -> list[str]:
+    """Columns of the Data table: month, then CW_TEAMS's columns."""
+    return ["month", *team_columns(policy)]
+
+
+def gmt_spec(
+    policy: Policy,
+    months: list[date] | None = None,
+    figures: list[pd.DataFrame] | None = None,
+    title: str = "GMT quarterly review of caseloads",
+) -> WorkbookSpec:
+    """The review for ``policy``; ``figures`` are each month's ``team_figures`` (CW_TEAMS)."""
+    months = list(months or [])
+    figures = list(figures or [])
+    data = _data_sheet(policy, months, figures)
+    review = _review_sheet(policy, months, figures, title)
+    return WorkbookSpec(
+        title=f"{title} ({policy.name})",
+        sheets=[
+            review,
+            data,
+            policy_sheet(policy),
+            instructions_sheet(title, _instructions(policy)),
+        ],
+    )
+
+
+def _data_sheet(policy: Policy, months: list[date], figures: list[pd.DataFrame]) -> Sheet:
+    names = data_columns(policy)
+    rows: list[list[Any]] = []
+    for month, frame in zip(months, figures, strict=True):
+        for record in frame.to_dict("records"):
+            rows.append([month, *[_value(record.get(name)) for name in names[1:]]])
+    sheet = Sheet("Data", freeze="C2", tab_colour="FFC000")
+    columns = [
+        Column(name, 11 if name != "month" else 12, "mmm yyyy" if name == "month" else None)
+        for name in names
+    ]
+    sheet.tables.append(Table("TeamMonths", columns, rows, max(DATA_ROWS, len(rows) + 40)))
+    return sheet
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _review_sheet(
+    policy: Policy, months: list[date], figures: list[pd.DataFrame], title: str
+) -> Sheet:
+    sheet = Sheet("Review", freeze="B4", protect=True, tab_colour="305496")
+    sheet.put("A1", title, style="title")
+    sheet.put(
+        "A2",
+        "From the Data sheet (CW_TEAMS each month) and the Policy sheet. Teams whose children "
+        "per FTE exceed the service average need GMT agreement (seed 003, responsibility 6).",
+        style="subtitle",
+    )
+    sheet.put("A3", "quarter starting", style="label")
+    first = months[0] if months else None
+    sheet.put("C3", first, style="input", locked=False, number_format="mmm yyyy")
+    names = data_columns(policy)
+    data_last = max(DATA_ROWS, sum(len(f) for f in figures) + 40) + 1
+    data = {
+        name: f"Data!${get_column_letter(i + 1)}$2:${get_column_letter(i + 1)}${data_last}"
+        for i, name in enumerate(names)
+    }
+    teams = list(policy.teams)
+    block = len(teams) + 4
+    sheet.widths.update({"A": 12, "B": 9})
+    for i in range(2, len(REVIEW_HEADERS)):
+        sheet.widths[get_column_letter(i + 1)] = 11
+    sheet.widths["I"] = 15
+    sheet.widths["T"] = 22
+    trend_rows: list[int] = []
+    for m in range(3):
+        top = 5 + m * block
+        month_cell = f"$B${top}"
+        frame = figures[m] if m < len(figures) else None
+        month_value = months[m] if m < len(months) else None
+        sheet.put(f"A{top}", "month", style="label")
+        formula = "=$C$3" if m == 0 else f'=IF($C$3="","",EDATE($C$3,{m}))'
+        sheet.put(
+            f"B{top}",
+            formula,
+            style="formula",
+            number_format="mmm yyyy",
+            cached=month_value if month_value else "",
+        )
+        header = [h.format(n=policy.escalate_after_months) for h in REVIEW_HEADERS]
+        sheet.row(f"A{top + 1}", header, style="header")
+        rows = _block(sheet, policy, teams, top + 2, month_cell, data, frame)
+        trend_rows.append(rows)
+        last = top + 2 + len(teams)
+        sheet.highlights += rag_rules(
+            f"I{top + 2}:I{last}",
+            f"$I{top + 2}",
+            {"above range": "red", "below range": "amber", "within range": "green"},
+        )
+        sheet.highlights += rag_rules(f"K{top + 2}:K{last}", f"$K{top + 2}", {"above aim": "red"})
+        sheet.highlights.append(Highlight(f"T{top + 2}:T{last}", f"LEN($T{top + 2})>0", "red"))
+    _trend(sheet, teams, block, months, figures)
+    latest = 5 + 2 * block
+    sheet.charts.append(
+        Chart(
+            kind="bar",
+            title="Children per FTE by team against its range (last month of the quarter)",
+            anchor=f"A{5 + 3 * block + len(teams) * 2 + 8}",
+            sheet="Review",
+            categories=f"A{latest + 2}:A{latest + 1 + len(teams)}",
+            series=[
+                ("children per FTE", f"E{latest + 2}:E{latest + 1 + len(teams)}"),
+                ("weighted per FTE", f"F{latest + 2}:F{latest + 1 + len(teams)}"),
+            ],
+            line_series=[
+                ("range min", f"G{latest + 2}:G{latest + 1 + len(teams)}"),
+                ("range max", f"H{latest + 2}:H{latest + 1 + len(teams)}"),
+            ],
+            y_title="per FTE",
+            width=24,
+            height=10,
+        )
+    )
+    return sheet
+
+
+def _block(
+    sheet: Sheet,
+    policy: Policy,
+    teams: list[str],
+    first: int,
+    month_cell: str,
+    data: dict[str, str],
+    frame: pd.DataFrame | None,
+) -> int:
+    """Team rows then the service row; returns the service row number."""
+    service = first + len(teams)
+    records = {} if frame is None else {r["team"]: r for r in frame.to_dict("records")}
+
+    def pick(name: str) -> str:
+        return f"SUMIFS({data[name]},{data['month']},{month_cell},{data['team']},$A{{r}})"
+
+    cached_rows: list[dict[str, Any]] = []
+    for offset, code in enumerate(teams):
+        r = first + offset
+        rec = records.get(code, {})
+        fte = float(rec.get("case_holding_fte", 0) or 0)
+        children = float(rec.get("children", 0) or 0)
+        wpf = rec.get("weighted_per_fte")
+        wpf = None if wpf is None or wpf != wpf else float(wpf)
+        low, high = policy.range_for(code)
+        cpf = children / fte if fte > 0 else ""
+        other = sum(
+            int(rec.get(f"unallocated_{c}", 0) or 0)
+            for c in policy.categories
+            if c not in ("CP", "LAC", "CIN")
+        )
+        values = {
+            "B": (pick("workers"), int(rec.get("workers", 0) or 0)),
+            "C": (pick("case_holding_fte"), fte),
+            "D": (pick("children"), children),
+            "E": (f'IF(C{r}=0,"",D{r}/C{r})', cpf),
+            "F": (
+                f'IF(C{r}=0,"",{pick("weighted_per_fte")})',
+                wpf if fte > 0 and wpf is not None else ("" if fte == 0 else 0.0),
+            ),
+            "G": (lookup(policy, f'"teams."&$A{r}&".min"'), low),
+            "H": (lookup(policy, f'"teams."&$A{r}&".max"'), high),
+            "I": (
+                f'IF(E{r}="","",IF(E{r}>H{r},"above range",'
+                f'IF(E{r}<G{r},"below range","within range")))',
+                ""
+                if cpf == ""
+                else (
+                    "above range"
+                    if cpf > high
+                    else ("below range" if cpf < low else "within range")
+                ),
+            ),
+            "J": (lookup(policy, '"service_aim"'), policy.service_aim),
+            "K": (
+                f'IF(E{r}="","",IF(E{r}>J{r},"above aim",""))',
+                "" if cpf == "" else ("above aim" if cpf > policy.service_aim else ""),
+            ),
+            "L": (pick("workers_over"), int(rec.get("workers_over", 0) or 0)),
+            "M": (pick("workers_over_long"), _int(rec.get("workers_over_long"))),
+            "N": (pick("unallocated_CP"), int(rec.get("unallocated_CP", 0) or 0)),
+            "O": (pick("unallocated_LAC"), int(rec.get("unallocated_LAC", 0) or 0)),
+            "P": (pick("unallocated_CIN"), int(rec.get("unallocated_CIN", 0) or 0)),
+            "Q": (f"{pick('unallocated')}-N{r}-O{r}-P{r}", other),
+            "R": (pick("agency"), int(rec.get("agency", 0) or 0)),
+            "S": (pick("asye"), int(rec.get("asye", 0) or 0)),
+            "U": (f"IF(C{r}=0,0,F{r}*C{r})", (wpf or 0.0) * fte if fte > 0 else 0),
+        }
+        sheet.put(f"A{r}", code, style="label")
+        for letter, (formula, cached) in values.items():
+            sheet.put(
+                f"{letter}{r}",
+                "=" + formula.replace("{r}", str(r)),
+                style="formula",
+                cached=cached,
+                number_format=_fmt(letter),
+            )
+        cached_rows.append({k: v[1] for k, v in values.items()})
+    # the service row: native totals of the team rows
+    span = lambda col: f"{col}{first}:{col}{service - 1}"  # noqa: E731
+    totals = {col: sum(float(row[col] or 0) for row in cached_rows) for col in "BCDLMNOPQRSU"}
+    service_cpf = totals["D"] / totals["C"] if totals["C"] > 0 else ""
+    service_wpf = totals["U"] / totals["C"] if totals["C"] > 0 else ""
+    sheet.put(f"A{service}", SERVICE, style="label")
+    for col in "BCDLMNOPQRSU":
+        sheet.put(
+            f"{col}{service}",
+            f"=SUM({span(col)})",
+            style="formula",
+            cached=totals[col],
+            number_format=_fmt(col),
+        )
+    sheet.put(
+        f"E{service}",
+        f'=IF(C{service}=0,"",D{service}/C{service})',
+        style="formula",
+        cached=service_cpf,
+        number_format="0.0",
+    )
+    sheet.put(
+        f"F{service}",
+        f'=IF(C{service}=0,"",U{service}/C{service})',
+        style="formula",
+        cached=service_wpf,
+        number_format="0.0",
+    )
+    sheet.put(
+        f"J{service}",
+        f"={lookup(policy, chr(34) + 'service_aim' + chr(34))}",
+        style="formula",
+        cached=policy.service_aim,
+    )
+    sheet.put(
+        f"K{service}",
+        f'=IF(E{service}="","",IF(E{service}>J{service},"above aim",""))',
+        style="formula",
+        cached=""
+        if service_cpf == ""
+        else ("above aim" if service_cpf > policy.service_aim else ""),
+    )
+    for offset, row in enumerate(cached_rows):
+        r = first + offset
+        above = row["E"] != "" and service_cpf != "" and row["E"] > service_cpf
+        sheet.put(
+            f"T{r}",
+            f'=IF(OR(E{r}="",$E${service}=""),"",IF(E{r}>$E${service},"{GMT_AGREEMENT}",""))',
+            style="flag",
+            cached=GMT_AGREEMENT if above else "",
+        )
+    return service
+
+
+def _int(value: Any) -> int:
+    if value is None or (isinstance(value, float) and value != value):
+        return 0
+    return int(value)
+
+
+def _fmt(letter: str) -> str | None:
+    return {"C": "0.00", "E": "0.0", "F": "0.0", "U": "0.00"}.get(letter)
+
+
+def _trend(
+    sheet: Sheet, teams: list[str], block: int, months: list[date], figures: list[pd.DataFrame]
+) -> None:
+    """Team x month tables of children and weighted per FTE (references into the blocks),
+    with a line chart of the trend over the quarter."""
+    top = 5 + 3 * block
+    for part, (label, col) in enumerate([("children per FTE", "E"), ("weighted per FTE", "F")]):
+        start = top + part * (len(teams) + 4)
+        sheet.put(f"A{start}", f"Trend over the quarter: {label}", style="label")
+        sheet.put(f"A{start + 1}", "team", style="header")
+        for m in range(3):
+            letter = get_column_letter(2 + m)
+            month_row = 5 + m * block
+            sheet.put(
+                f"{letter}{start + 1}",
+                f'=TEXT($B${month_row},"mmm yyyy")',
+                style="header",
+                cached=months[m].strftime("%b %Y") if m < len(months) else "",
+            )
+        for offset, code in enumerate(teams + [SERVICE]):
+            r = start + 2 + offset
+            sheet.put(f"A{r}", code)
+            for m in range(3):
+                letter = get_column_letter(2 + m)
+                source = sheet.cells[f"{col}{5 + m * block + 2 + offset}"]
+                sheet.put(
+                    f"{letter}{r}",
+                    f"={col}{5 + m * block + 2 + offset}",
+                    style="formula",
+                    cached=source.cached,
+                    number_format="0.0",
+                )
+        if part == 0:
+            chart = Chart(
+                kind="line",
+                title="Children per FTE over the quarter",
+                anchor=f"F{start}",
+                sheet="Review",
+                categories=f"B{start + 1}:D{start + 1}",
+                series=[],
+                y_title="children per FTE",
+                width=18,
+                height=9,
+            )
+            chart.series = [
+                (code, f"B{start + 2 + i}:D{start + 2 + i}")
+                for i, code in enumerate(teams + [SERVICE])
+            ]
+            sheet.charts.append(chart)
+
+
+def _instructions(policy: Policy) -> list[str]:
+    return [
+        "# What GMT reviews each quarter",
+        "Average caseloads of social workers by team (seed 003, responsibility 6) and the "
+        "workload pressures councillors receive quarterly (seed 001): per team and for the "
+        "service, for each month of the quarter.",
+        "# Filling it in",
+        "At each month end, paste the month's =CW_TEAMS(Workers!..., Cases!..., Policy!...) "
+        "result from the tracker as values into the Data table, with the month in the first "
+        "column (or type the figures). Put the quarter's first month at the top of Review.",
+        "# Reading it",
+        "Children per FTE is measured against the team's range and the service aim "
+        f"({policy.service_aim:g}); weighted per FTE is beside it. Workers over for more than "
+        f"{policy.escalate_after_months} months are those who should already have been escalated. "
+        "A team above the service average is flagged: GMT agreement needed.",
+        "Unallocated cases are those held by team managers, by category (CP, LAC, CIN, other).",
+        "# Protection",
+        "Review and Policy are protected without a password; only the quarter cell and the Data "
+        "table take typing.",
+    ]

@@ -1,0 +1,395 @@
+"""The monthly supervision record (seed 003, responsibilities 1-5): one workbook per worker,
+one row per month.
+
+Each row holds the caseload analysis at that supervision (from the tracker or typed), time for
+direct work, other demands, any allocation above maximum and its recorded reason, the
+reprioritisation agreed, the review date, and who recorded it when. Native formulas give load,
+status, the missing-reason flag, consecutive months over maximum and the escalation action
+(more than the policy's 3 months), so they work in any spreadsheet; CW_ functions give what
+needs the policy (the worker's range and capacity).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from udfs.escalation import escalation, months_over
+from udfs.excel import CW_CAPACITY, CW_RANGE
+from udfs.policy import Policy
+from udfs.status import worker_status
+from workbook_templates.common import instructions_sheet, lookup, policy_ref, policy_sheet
+from workbook_templates.spec import Highlight, Sheet, Validation, WorkbookSpec, rag_rules
+
+FIRST_ROW = 14
+MONTH_ROWS = 12
+REASON_MISSING = "REASON MISSING"
+# (header, key in a month's record, width, kind): kind "input", "date" or a native formula name
+COLUMNS: list[tuple[str, str, float, str]] = [
+    ("month", "month", 10, "date"),
+    ("supervision date", "supervision_date", 12, "date"),
+    ("children", "children", 9, "input"),
+    ("families", "families", 9, "input"),
+    ("weighted (wu)", "weighted", 10, "input"),
+    ("capacity min", "capacity_min", 10, "input"),
+    ("capacity max", "capacity_max", 10, "input"),
+    ("load %", "load", 8, "load"),
+    ("status", "status", 18, "status"),
+    ("time available for direct work", "direct_work", 30, "input"),
+    ("other demands", "other_demands", 30, "input"),
+    ("new case allocated above maximum?", "above_max_allocation", 13, "input"),
+    ("reason for allocating above maximum", "reason", 32, "input"),
+    ("reason check", "reason_flag", 16, "reason_flag"),
+    ("reprioritisation agreed", "reprioritisation", 30, "input"),
+    ("review date", "review_date", 12, "date"),
+    ("consecutive months over maximum", "months_over", 12, "months_over"),
+    ("escalation", "action", 14, "action"),
+    ("capacity max by policy", "policy_capacity", 11, "policy_capacity"),
+    ("recorded by", "recorded_by", 12, "input"),
+    ("recorded on", "recorded_on", 12, "date"),
+]
+LETTERS = {key: chr(ord("A") + index) for index, (_, key, _, _) in enumerate(COLUMNS)}
+
+
+def month_starts(first: date, count: int = MONTH_ROWS) -> list[date]:
+    """First days of ``count`` consecutive months from ``first``."""
+    return [
+        date(first.year + (first.month - 1 + m) // 12, (first.month - 1 + m) % 12 + 1, 1)
+        for m in range(count)
+    ]
+
+
+def supervision_spec(
+    policy: Policy,
+    worker: dict[str, Any] | None = None,
+    months: list[dict[str, Any]] | None = None,
+    first_month: date | None = None,
+    months_over_before: int = 0,
+    supervisor: str = "",
+) -> WorkbookSpec:
+    """A worker's supervision record for ``policy``.
+
+    ``worker`` has worker_id, team, role, fte, asye_months (at the first month) and
+    reduction_pct; ``months`` one dict per recorded month (keys: the COLUMNS keys that are
+    inputs). Rows left out stay blank for the supervisor to fill in.
+    """
+    worker = worker or {}
+    months = months or []
+    first_month = first_month or (months[0]["month"] if months else date.today().replace(day=1))
+    sheet = Sheet("Record", freeze=f"C{FIRST_ROW}", protect=True, tab_colour="305496")
+    sheet.print_title_rows = f"{FIRST_ROW - 1}:{FIRST_ROW - 1}"
+    sheet.put("A1", "Monthly supervision record: caseload analysis", style="title")
+    sheet.put(
+        "A2",
+        "Seed 003 responsibilities 1-5: analyse the caseload at every supervision; record the "
+        "reason for any allocation above maximum; agree reprioritisation with a review date; "
+        "escalate to senior managers after the policy's months over maximum.",
+        style="subtitle",
+    )
+    computed = computed_columns(months, policy, months_over_before)
+    _header_panel(sheet, policy, worker, months_over_before, supervisor, computed)
+    _month_table(sheet, policy, worker, months, first_month, months_over_before)
+    return WorkbookSpec(
+        title=f"Supervision record {worker.get('worker_id', '')} ({policy.name})",
+        sheets=[
+            sheet,
+            policy_sheet(policy),
+            instructions_sheet("Monthly supervision record", _instructions(policy)),
+        ],
+    )
+
+
+def _header_panel(
+    sheet: Sheet,
+    policy: Policy,
+    worker: dict[str, Any],
+    before: int,
+    supervisor: str,
+    computed: dict[str, list[Any]],
+) -> None:
+    labels = [
+        ("worker_id", worker.get("worker_id")),
+        ("team", worker.get("team")),
+        ("role", worker.get("role")),
+        ("fte", worker.get("fte")),
+        ("asye_months at first month", worker.get("asye_months")),
+        ("reduction_pct", worker.get("reduction_pct")),
+        ("months over maximum before this record", before),
+        ("supervisor", supervisor or None),
+    ]
+    for offset, (label, value) in enumerate(labels, start=4):
+        sheet.put(f"A{offset}", label, style="label")
+        sheet.put(f"C{offset}", value, style="input", locked=False)
+    sheet.validations += [
+        Validation("C5", choices=list(policy.teams)),
+        Validation("C6", choices=list(policy.roles)),
+        Validation("C7", kind="decimal", minimum=0.01, maximum=1),
+        Validation("C10", kind="whole", minimum=0, maximum=120),
+    ]
+    rules = policy_ref(policy)
+    team, role, fte = worker.get("team"), worker.get("role"), worker.get("fte")
+    filled = team is not None and role is not None and fte is not None
+    range_max = CW_RANGE([[team]], "max", False, policy)[0][0] if team else None
+    capacity = (
+        CW_CAPACITY(
+            [[team]],
+            [[role]],
+            [[fte]],
+            [[worker.get("asye_months")]],
+            [[worker.get("reduction_pct")]],
+            "max",
+            None,
+            policy,
+        )[0][0]
+        if filled
+        else None
+    )
+    sheet.put("E4", "team range max (policy)", style="label")
+    sheet.put(
+        "H4",
+        f'=IF($C$5="","",CW_RANGE($C$5,"max",FALSE,{rules}))',
+        style="formula",
+        cached=range_max if range_max is not None else "",
+        uses_cw=True,
+    )
+    sheet.put("E5", "capacity max at first month (policy)", style="label")
+    sheet.put(
+        "H5",
+        f'=IF(OR($C$5="",$C$6="",$C$7=""),"",CW_CAPACITY($C$5,$C$6,$C$7,$C$8,$C$9,"max",FALSE,'
+        f"{rules}))",
+        style="formula",
+        cached=capacity if capacity is not None else "",
+        uses_cw=True,
+        number_format="0.00",
+    )
+    sheet.put("E6", "escalate after (months over maximum)", style="label")
+    sheet.put(
+        "H6",
+        f"={lookup(policy, chr(34) + 'escalate_after_months' + chr(34))}",
+        style="formula",
+        cached=policy.escalate_after_months,
+    )
+    sheet.put("E7", "service aim (children per FTE)", style="label")
+    sheet.put(
+        "H7",
+        f"={lookup(policy, chr(34) + 'service_aim' + chr(34))}",
+        style="formula",
+        cached=policy.service_aim,
+    )
+    sheet.put("E9", "months flagged: reason missing", style="label")
+    sheet.put("E10", "months flagged: escalate", style="label")
+    last = FIRST_ROW + MONTH_ROWS - 1
+    flag, action = LETTERS["reason_flag"], LETTERS["action"]
+    sheet.put(
+        "H9",
+        f'=COUNTIF({flag}{FIRST_ROW}:{flag}{last},"{REASON_MISSING}")',
+        style="formula",
+        cached=computed["reason_flag"].count(REASON_MISSING),
+    )
+    sheet.put(
+        "H10",
+        f'=COUNTIF({action}{FIRST_ROW}:{action}{last},"escalate")',
+        style="formula",
+        cached=computed["action"].count("escalate"),
+    )
+    sheet.widths.update({LETTERS[key]: width for _, key, width, _ in COLUMNS})
+
+
+def _month_table(
+    sheet: Sheet,
+    policy: Policy,
+    worker: dict[str, Any],
+    months: list[dict[str, Any]],
+    first_month: date,
+    before: int,
+) -> None:
+    header_row = FIRST_ROW - 1
+    sheet.row(f"A{header_row}", [header for header, _, _, _ in COLUMNS], style="header")
+    computed = computed_columns(months, policy, before)
+    rules = policy_ref(policy)
+    starts = month_starts(first_month)
+    policy_capacity = _policy_capacity(worker, policy)
+    for index in range(MONTH_ROWS):
+        row = FIRST_ROW + index
+        record = months[index] if index < len(months) else {}
+        values = {**record, "month": starts[index]}
+        for _header, key, _width, kind in COLUMNS:
+            ref = f"{LETTERS[key]}{row}"
+            if kind in ("input", "date"):
+                sheet.put(
+                    ref,
+                    values.get(key),
+                    style="input",
+                    locked=False,
+                    number_format="dd/mm/yyyy" if kind == "date" else None,
+                )
+                continue
+            formula = _formula(kind, row, rules)
+            if kind == "policy_capacity":
+                cached: Any = policy_capacity[index] if policy_capacity else ""
+            else:
+                cached = computed[key][index] if index < len(months) else ""
+            sheet.put(
+                ref,
+                formula,
+                style="flag" if kind in ("reason_flag", "action") else "formula",
+                cached=cached,
+                uses_cw=kind == "policy_capacity",
+                number_format="0.0" if kind in ("load", "policy_capacity") else None,
+            )
+    last = FIRST_ROW + MONTH_ROWS - 1
+    body = f"{FIRST_ROW}:{last}"
+    status, flag, action = LETTERS["status"], LETTERS["reason_flag"], LETTERS["action"]
+    sheet.highlights += rag_rules(
+        _col_range(status, body),
+        f"${status}{FIRST_ROW}",
+        {"over": "red", "under": "amber", "within": "green", "no caseload expected": "amber"},
+    )
+    sheet.highlights.append(Highlight(_col_range(flag, body), f"LEN(${flag}{FIRST_ROW})>0", "red"))
+    sheet.highlights += rag_rules(
+        _col_range(action, body),
+        f"${action}{FIRST_ROW}",
+        {"escalate": "red", "record reason": "amber"},
+    )
+    for key in ("supervision_date", "review_date", "recorded_on"):
+        sheet.validations.append(Validation(_col_range(LETTERS[key], body), kind="date"))
+    sheet.validations.append(
+        Validation(_col_range(LETTERS["above_max_allocation"], body), choices=["yes", "no"])
+    )
+    for key in ("children", "families"):
+        sheet.validations.append(
+            Validation(_col_range(LETTERS[key], body), kind="whole", minimum=0, maximum=500)
+        )
+    for key in ("weighted", "capacity_min", "capacity_max"):
+        sheet.validations.append(
+            Validation(_col_range(LETTERS[key], body), kind="decimal", minimum=0, maximum=500)
+        )
+
+
+def _col_range(letter: str, rows: str) -> str:
+    first, last = rows.split(":")
+    return f"{letter}{first}:{letter}{last}"
+
+
+def _formula(kind: str, row: int, rules: str) -> str:
+    L = LETTERS  # noqa: N806 - short alias keeps the formulas readable
+    children, weighted = f"{L['children']}{row}", f"{L['weighted']}{row}"
+    low, high = f"{L['capacity_min']}{row}", f"{L['capacity_max']}{row}"
+    status, over = f"{L['status']}{row}", f"{L['months_over']}{row}"
+    if kind == "load":
+        return f'=IF(OR({weighted}="",{high}="",N({high})=0),"",100*{weighted}/{high})'
+    if kind == "status":
+        return (
+            f'=IF(OR({weighted}="",{high}=""),"",IF(AND({high}=0,N({children})>0),'
+            f'"no caseload expected",IF({weighted}>{high},"over",IF({weighted}<N({low}),'
+            f'"under","within"))))'
+        )
+    if kind == "reason_flag":
+        reason = f"{L['reason']}{row}"
+        return f'=IF(AND({status}="over",LEN(TRIM({reason}))=0),"{REASON_MISSING}","")'
+    if kind == "months_over":
+        previous = "N($C$10)" if row == FIRST_ROW else f"N({L['months_over']}{row - 1})"
+        return f'=IF({status}="","",IF({status}="over",{previous}+1,0))'
+    if kind == "action":
+        return f'=IF({over}="","",IF({over}>$H$6,"escalate",IF({over}>0,"record reason","")))'
+    if kind == "policy_capacity":
+        months = f"N($C$8)+{row - FIRST_ROW}"
+        return (
+            f'=IF(OR($C$5="",$C$6="",$C$7=""),"",CW_CAPACITY($C$5,$C$6,$C$7,{months},$C$9,'
+            f'"max",FALSE,{rules}))'
+        )
+    raise ValueError(kind)
+
+
+def computed_columns(
+    months: list[dict[str, Any]], policy: Policy, before: int = 0
+) -> dict[str, list[Any]]:
+    """What the native formulas give for recorded months, computed with the model's own
+    functions (status, months over, escalation), so a spreadsheet can be checked against it."""
+    weighted = np.array([_num(m.get("weighted")) for m in months], dtype=float)
+    low = np.array([_num(m.get("capacity_min"), 0.0) for m in months], dtype=float)
+    high = np.array([_num(m.get("capacity_max")) for m in months], dtype=float)
+    children = np.array([_num(m.get("children"), 0.0) for m in months], dtype=float)
+    status = worker_status(weighted, low, high, children, np.zeros(len(months), bool))
+    status = [
+        s if not (np.isnan(w) or np.isnan(h)) else ""
+        for s, w, h in zip(status, weighted, high, strict=True)
+    ]
+    load = [
+        100 * w / h if h and not np.isnan(w) and not np.isnan(h) else ""
+        for w, h in zip(weighted, high, strict=True)
+    ]
+    history = ["over"] * before + list(status)
+    counts, actions = [], []
+    for index in range(len(months)):
+        if status[index] == "":
+            counts.append("")
+            actions.append("")
+            continue
+        prefix = np.array([history[: before + index + 1]], dtype=object)
+        prefix = np.where(prefix == "", None, prefix)
+        counts.append(int(months_over(prefix)[0]))
+        actions.append(str(escalation(prefix, policy.escalate_after_months)[0]))
+    flags = [
+        REASON_MISSING if s == "over" and not str(m.get("reason") or "").strip() else ""
+        for s, m in zip(status, months, strict=True)
+    ]
+    return {
+        "load": load,
+        "status": status,
+        "reason_flag": flags,
+        "months_over": counts,
+        "action": actions,
+    }
+
+
+def _policy_capacity(worker: dict[str, Any], policy: Policy) -> list[Any]:
+    if not all(worker.get(k) is not None for k in ("team", "role", "fte")):
+        return []
+    start = worker.get("asye_months") or 0
+    column = [[start + offset] for offset in range(MONTH_ROWS)]
+    n = MONTH_ROWS
+    return [
+        row[0]
+        for row in CW_CAPACITY(
+            [[worker["team"]]] * n,
+            [[worker["role"]]] * n,
+            [[worker["fte"]]] * n,
+            column,
+            [[worker.get("reduction_pct")]] * n,
+            "max",
+            None,
+            policy,
+        )
+    ]
+
+
+def _num(value: Any, default: float = float("nan")) -> float:
+    if value is None or value == "":
+        return default
+    return float(value)
+
+
+def _instructions(policy: Policy) -> list[str]:
+    return [
+        "# One record per worker, one row per month",
+        "Fill the worker's details at the top (yellow cells). At each monthly supervision, type "
+        "the caseload figures from the tracker's Summary row for this worker (children, "
+        "families, weighted, capacity min and max) or your own count, then the analysis: time "
+        "available for direct work with children and families, and other demands.",
+        "# Above maximum",
+        "When the status is over, record the reason for allocating above maximum: the row shows "
+        "REASON MISSING until you do. Agree the reprioritisation with the worker and a review "
+        "date (the allocation must be time-limited and reviewed monthly).",
+        "# Escalation",
+        "Consecutive months over maximum are counted from the months above (and any months "
+        f"before this record, typed at the top). More than {policy.escalate_after_months} "
+        "months shows escalate: inform the Service Manager and senior managers.",
+        "# Formulas",
+        "Grey cells are formulas, locked so a typed value cannot replace them (Review > "
+        "Unprotect Sheet, no password). Load, status, flags and counts are ordinary formulas; "
+        "the policy figures (range, capacity by policy) use the caseload add-in's CW_ "
+        "functions and show #NAME? without it.",
+    ]
