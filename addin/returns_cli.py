@@ -1,7 +1,236 @@
-"""Commands of the `caseload` CLI (see addin/cli.py); filled in by the issue that owns them."""
+"""Commands of the `caseload` CLI for business support's returns (docs/returns.md).
+
+``caseload map``, ``caseload snapshot``, ``caseload return census`` and
+``caseload report quarterly``. Exit status: 0 everything read and written; 1 a file unusable,
+rows rejected or the return has errors (the rest still processed); 2 nothing could be done
+(bad option, no usable file, an output that would overwrite an input).
+"""
 
 from __future__ import annotations
 
+import calendar
+import sys
+from datetime import date
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from addin.returns.batch import Batch, read_batch
+from addin.returns.history import DEFAULT_DB, HistoryError, check_month
+from addin.returns.mapping import MappingError
+from udfs.intake import TrackerUnusable
+from udfs.policy import Policy, PolicyError, load_policy
+
+EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
+
+policy_option = click.option(
+    "--policy", default=None, metavar="NAME|PATH", help="Preset or policy YAML (default gateshead)."
+)
+db_option = click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="The monthly history (SQLite).",
+)
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
+
+
+def _fail(message: str, status: int = EXIT_FAILED) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+def _policy(name: str | None) -> Policy:
+    try:
+        return load_policy(name)
+    except PolicyError as exc:
+        _fail(str(exc))
+        raise  # pragma: no cover
+
+
+def check_new_output(out: Path, inputs: list[Path], suffixes: tuple[str, ...]) -> None:
+    """Refuse an output that is one of the inputs (or a mapping beside one), or of a wrong kind."""
+    if out.suffix.lower() not in suffixes:
+        _fail(f"{out}: the output must end in {' or '.join(suffixes)}")
+    target = out.resolve()
+    for source in inputs:
+        source = Path(source)
+        guarded = [source, source.with_name(source.stem + ".mapping.yaml")]
+        if any(target == g.resolve() for g in guarded):
+            _fail(f"{out}: refusing to write over an input ({source.name})")
+
+
+def _report(batch: Batch) -> None:
+    for line in batch.messages():
+        click.echo(line, err=True)
+    if not batch.sources:
+        _fail("no file could be used")
+
+
+@click.command("map")
+@click.argument("tracker", type=click.Path(path_type=Path))
+@policy_option
+def map_command(tracker: Path, policy: str | None) -> None:
+    """Propose TRACKER.mapping.yaml beside TRACKER from its headers and codes (to confirm)."""
+    from addin.returns.annex_a import is_annex_a, propose_annex_a_mapping
+    from addin.returns.mapping import mapping_path, propose_mapping, save_mapping
+    from addin.tracker_io import _open
+
+    rules = _policy(policy)
+    out = mapping_path(tracker)
+    if out.exists():
+        _fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
+    try:
+        book = _open(tracker)
+        if is_annex_a(list(book.sheet_names)):
+            mapping = propose_annex_a_mapping(tracker)
+            note = (
+                "# Annex A mapping proposed by `caseload map`: check every team code (null = "
+                "decide),\n# name workers_file (a workbook with a Workers sheet), then set "
+                "confirmed: true.\n# workers: may map an Annex A worker name to a worker_id; "
+                "unlisted workers are\n# known by a pseudonym made with pseudonym_salt (keep "
+                "it unchanged).\n"
+            )
+        else:
+            import pandas as pd
+
+            tables = {}
+            for name in book.sheet_names:
+                rows = book.get_sheet_by_name(name).to_python(nrows=2001)
+                if rows:
+                    header = ["" if h is None else str(h) for h in rows[0]]
+                    tables[name] = pd.DataFrame(
+                        [list(r) for r in rows[1:]], columns=header, dtype=object
+                    )
+            mapping = propose_mapping(tables, rules)
+            note = (
+                "# Mapping proposed by `caseload map` from the headers and codes seen: check "
+                "it,\n# correct it (null = not read / decide), then set confirmed: true.\n"
+            )
+    except (TrackerUnusable, MappingError) as exc:
+        _fail(str(exc))
+        return
+    save_mapping(mapping, out, note)
+    unknown = sum(v is None for table in mapping.values.values() for v in table.values())
+    click.echo(f"wrote {out} ({unknown} code(s) left for a person to decide)", err=True)
+
+
+@click.command("snapshot")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@db_option
+@policy_option
+@quiet_option
+def snapshot_command(
+    files: tuple[Path, ...], month: str, db: Path, policy: str | None, quiet: bool
+) -> None:
+    """Store each worker's figures and status for MONTH (re-running a month replaces it)."""
+    from addin.returns.history import snapshot
+
+    try:
+        check_month(month)
+    except HistoryError as exc:
+        _fail(str(exc))
+    if any(db.resolve() == Path(f).resolve() for f in files):
+        _fail(f"{db}: refusing to use an input as the history database")
+    rules = _policy(policy)
+    year, number = int(month[:4]), int(month[5:])
+    as_at = date(year, number, calendar.monthrange(year, number)[1])
+    batch = read_batch(list(files), rules, as_at, progress=not quiet)
+    _report(batch)
+    stored = snapshot(db, month, batch.weighing, rules, [str(f) for f in files])
+    click.echo(f"stored {stored} worker(s) for {month} in {db}", err=True)
+    sys.exit(batch.exit_status)
+
+
+@click.group("return")
+def return_group() -> None:
+    """Statutory returns (DfE children's social work workforce census)."""
+
+
+@return_group.command("census")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--as-at",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The census date, YYYY-09-30.",
+)
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="OUT.xml|csv")
+@click.option("--lea", default=None, help="The council's three-digit LA code.")
+@policy_option
+@quiet_option
+def census_command(
+    files: tuple[Path, ...], as_at, output: Path, lea: str | None, policy: str | None, quiet: bool
+) -> None:
+    """Write the per-worker census items our data holds; list every problem and what HR
+    must supply; print the DfE caseload figure."""
+    from addin.returns import census
+
+    day = as_at.date()
+    if (day.month, day.day) != (9, 30):
+        _fail(f"--as-at {day.isoformat()}: the census is taken at 30 September")
+    check_new_output(output, list(files), (".xml", ".csv"))
+    rules = _policy(policy)
+    batch = read_batch(list(files), rules, day, progress=not quiet)
+    _report(batch)
+    result = census.build_census(batch.weighing, batch.extra, day, lea)
+    problems = census.validate(result)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    missing = [p for p in problems if p.kind == "missing"]
+    if missing:
+        click.echo(f"{len(missing)} item(s) missing (HR must supply them; left absent)", err=True)
+    click.echo(census.caseload_line(census.dfe_caseload(result)))
+    try:
+        if output.suffix.lower() == ".xml":
+            census.write_xml(result, output)
+        else:
+            census.write_csv(result, output)
+    except census.CensusError as exc:
+        _fail(str(exc).splitlines()[0], EXIT_PARTIAL)
+    click.echo(f"wrote {output} ({len(result.workers)} worker(s))", err=True)
+    sys.exit(batch.exit_status)
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports from the monthly history."""
+
+
+@report_group.command("quarterly")
+@click.option("--quarter", required=True, help="The quarter, YYYYQn (calendar quarters).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="OUT.xlsx or OUT.csv"
+)
+@db_option
+@policy_option
+def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) -> None:
+    """Per team and service figures for the quarter (xlsx with charts, plus a CSV beside it)."""
+    from addin.returns.quarterly import (
+        quarter_figures,
+        quarter_trend,
+        write_report_csv,
+        write_report_xlsx,
+    )
+
+    check_new_output(output, [db], (".xlsx", ".csv"))
+    if not db.exists():
+        _fail(f"{db}: no history database (run caseload snapshot first)")
+    rules = _policy(policy)
+    try:
+        month, table = quarter_figures(db, quarter, rules)
+        trend = quarter_trend(db, quarter)
+    except HistoryError as exc:
+        _fail(str(exc))
+        return
+    csv_out = output.with_suffix(".csv")
+    if output.suffix.lower() == ".xlsx":
+        write_report_xlsx(table, trend, output, quarter)
+        click.echo(f"wrote {output}", err=True)
+    write_report_csv(table, csv_out)
+    click.echo(f"wrote {csv_out} (as at {month})", err=True)
+
+
+COMMANDS: list[click.Command] = [map_command, snapshot_command, return_group, report_group]
