@@ -75,14 +75,14 @@ def map_command(tracker: Path, policy: str | None) -> None:
     """Propose TRACKER.mapping.yaml beside TRACKER from its headers and codes (to confirm)."""
     from addin.returns.annex_a import is_annex_a, propose_annex_a_mapping
     from addin.returns.mapping import mapping_path, propose_mapping, save_mapping
-    from addin.tracker_io import _open
+    from addin.tracker_io import open_workbook
 
     rules = _policy(policy)
     out = mapping_path(tracker)
     if out.exists():
         _fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
     try:
-        book = _open(tracker)
+        book = open_workbook(tracker)
         if is_annex_a(list(book.sheet_names)):
             mapping = propose_annex_a_mapping(tracker)
             note = (

@@ -23,7 +23,8 @@ TABLES = ("Workers", "Cases")
 PERCENT_FIELDS = ("reduction_pct",)
 
 
-def _open(path: Path) -> calamine.CalamineWorkbook:
+def open_workbook(path: Path) -> calamine.CalamineWorkbook:
+    """The workbook for reading; ``TrackerUnusable`` when it is missing or not a workbook."""
     if not path.exists():
         raise TrackerUnusable(f"{path}: no such file")
     if path.suffix.lower() in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
@@ -46,20 +47,21 @@ def _table_names(book: calamine.CalamineWorkbook) -> list[str]:
         return []
 
 
-def _raw(book: calamine.CalamineWorkbook, name: str, path: Path) -> RawTable:
-    """The Excel table called ``name`` if there is one, else the sheet of that name."""
+def read_raw_table(
+    book: calamine.CalamineWorkbook, name: str, path: Path, kind: str | None = None
+) -> RawTable:
+    """The Excel table called ``name`` if there is one, else the sheet of that name.
+
+    ``kind`` (``Workers`` or ``Cases``) says which table it is when ``name`` is not that.
+    """
+    kind = kind or name
     tables = {t.lower(): t for t in _table_names(book)}
     if name.lower() in tables:
         table = book.get_table_by_name(tables[name.lower()])
         frame = pd.DataFrame(table.to_python(), columns=list(table.columns), dtype=object)
         first_row, first_col = table.start[0] + 1, table.start[1] + 1
-        return RawTable(
-            name,
-            frame,
-            first_row,
-            first_col,
-            _percent(path, table.sheet, frame, first_row, first_col),
-        )
+        percent = _percent(path, table.sheet, frame, first_row, first_col)
+        return RawTable(table.sheet, frame, first_row, first_col, percent, table=kind)
     sheets = {s.lower(): s for s in book.sheet_names}
     if name.lower() not in sheets:
         raise TrackerUnusable(
@@ -72,7 +74,7 @@ def _raw(book: calamine.CalamineWorkbook, name: str, path: Path) -> RawTable:
     header = [("" if h is None else str(h)) for h in rows[0]]
     # calamine reads an empty cell as ''; the intake treats '' and None alike as blank
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    return RawTable(name, frame, 2, 1, _percent(path, sheet, frame, 2, 1))
+    return RawTable(sheet, frame, 2, 1, _percent(path, sheet, frame, 2, 1), table=kind)
 
 
 def _percent(
@@ -110,6 +112,6 @@ def _percent(
 def read_raw_tracker(path: str | Path) -> tuple[RawTable, RawTable]:
     """The raw Workers and Cases tables of a tracker; ``TrackerUnusable`` when it cannot be used."""
     path = Path(path)
-    book = _open(path)
-    workers, cases = (_raw(book, name, path) for name in TABLES)
+    book = open_workbook(path)
+    workers, cases = (read_raw_table(book, name, path) for name in TABLES)
     return workers, cases

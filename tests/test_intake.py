@@ -187,7 +187,7 @@ def test_excel_tables_are_preferred_to_sheets_and_rows_named_from_the_table(tmp_
     workers, _ = read_raw_tracker(path)
     assert list(workers.frame.columns) == ["Worker ID", "Team", "Role", "FTE"]
     job = weigh_tracker(path, GATESHEAD, AS_AT)
-    assert [r.cell for r in job.intake.rejections] == ["D3"]
+    assert [f"{r.sheet}!{r.cell}" for r in job.intake.rejections] == ["Team!D3"]
 
 
 def _run(*args):

@@ -86,8 +86,11 @@ class Rejection:
 class RawTable:
     """Cells under a header row: ``frame`` holds them with the headers as written.
 
-    ``first_row`` and ``first_col`` are the sheet row and column (1-based) of the first data
-    cell; ``percent`` (same shape, optional) is True where a cell is formatted as a percentage.
+    ``sheet`` is where the cells are (messages name it); ``table`` which table they are
+    (``Workers`` or ``Cases``) when that differs from the sheet's name, as for an Excel table
+    or a mapped sheet. ``first_row`` and ``first_col`` are the sheet row and column (1-based) of
+    the first data cell; ``percent`` (same shape, optional) is True where a cell is formatted
+    as a percentage.
     """
 
     sheet: str
@@ -95,6 +98,12 @@ class RawTable:
     first_row: int = 2
     first_col: int = 1
     percent: pd.DataFrame | None = None
+    table: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """Which table this is: ``Workers`` or ``Cases``."""
+        return self.table or self.sheet
 
     @classmethod
     def from_rows(cls, sheet: str, rows: list[list[object]], first_row: int = 1) -> RawTable:
@@ -245,11 +254,12 @@ class FieldReader:
             name = canonical_header(header)
             if name in fields and name not in columns:
                 columns[name] = position
-        required = REQUIRED[raw.sheet] if required is None else required
+        required = REQUIRED[raw.kind] if required is None else required
         missing = [f for f in required if f not in columns]
         if missing:
             raise TrackerUnusable(
-                f"{raw.sheet}: required column(s) missing: {', '.join(missing)} "
+                f"{raw.kind if raw.kind == raw.sheet else f'{raw.kind} (sheet {raw.sheet})'}: "
+                f"required column(s) missing: {', '.join(missing)} "
                 f"(headers found: {', '.join(str(c) for c in raw.frame.columns)})"
             )
         self.columns = columns

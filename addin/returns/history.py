@@ -1,0 +1,205 @@
+"""Monthly history in SQLite: each worker's figures and status per month, and team figures.
+
+A month is stored whole: re-running ``snapshot`` for a month replaces what was stored for it
+(one transaction), so a month is never duplicated. From the history come the consecutive months
+over maximum (escalation after more than ``policy.escalate_after_months``) and the quarter's
+figures. Months are calendar months (``YYYY-MM``); a month with no snapshot breaks a run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from udfs.escalation import ESCALATE, RECORD_REASON
+from udfs.escalation import months_over as _months_over
+from udfs.model import Weighing
+from udfs.policy import Policy
+from udfs.teams import team_figures
+
+DEFAULT_DB = "caseload-history.sqlite"
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$", re.I)
+WORKER_COLUMNS = (
+    "worker_id",
+    "team",
+    "role",
+    "fte",
+    "children",
+    "families",
+    "weighted",
+    "weighted_active",
+    "capacity_min",
+    "capacity_max",
+    "load_pct",
+    "status",
+    "agency",
+    "asye",
+    "incomplete",
+)
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS months (
+    month TEXT PRIMARY KEY, taken_at TEXT NOT NULL, policy TEXT NOT NULL, files TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS workers (
+    month TEXT NOT NULL REFERENCES months(month), worker_id TEXT NOT NULL, team TEXT, role TEXT,
+    fte REAL, children INTEGER, families INTEGER, weighted REAL, weighted_active REAL,
+    capacity_min REAL, capacity_max REAL, load_pct REAL, status TEXT, agency INTEGER,
+    asye INTEGER, incomplete INTEGER, PRIMARY KEY (month, worker_id));
+CREATE TABLE IF NOT EXISTS teams (
+    month TEXT NOT NULL REFERENCES months(month), team TEXT NOT NULL, figures TEXT NOT NULL,
+    PRIMARY KEY (month, team));
+"""
+
+
+class HistoryError(ValueError):
+    """A month or quarter that is not valid, or a history without the months asked for."""
+
+
+def check_month(month: str) -> str:
+    """``YYYY-MM`` or ``HistoryError``."""
+    if not MONTH.match(str(month)):
+        raise HistoryError(f"month {month!r} must be YYYY-MM")
+    return str(month)
+
+
+def quarter_months(quarter: str) -> list[str]:
+    """``2025Q3`` -> ``['2025-07', '2025-08', '2025-09']`` (calendar quarters)."""
+    found = QUARTER.match(str(quarter).strip())
+    if not found:
+        raise HistoryError(f"quarter {quarter!r} must be YYYYQn (n 1-4)")
+    year, q = int(found.group(1)), int(found.group(2))
+    return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every calendar month from ``first`` to ``last`` inclusive."""
+    y, m = int(first[:4]), int(first[5:])
+    out = []
+    while f"{y}-{m:02d}" <= last:
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def connect(db: str | Path) -> sqlite3.Connection:
+    """Open (creating when new) the history database."""
+    connection = sqlite3.connect(str(db))
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def snapshot(
+    db: str | Path, month: str, weighing: Weighing, policy: Policy, files: list[str]
+) -> int:
+    """Store the month's per-worker figures and team figures, replacing any earlier snapshot
+    of that month. Returns the number of workers stored."""
+    check_month(month)
+    workers = weighing.workers
+    teams = team_figures(weighing, policy)
+    connection = connect(db)
+    try:
+        with connection:
+            for table in ("workers", "teams", "months"):
+                connection.execute(f"DELETE FROM {table} WHERE month = ?", (month,))
+            connection.execute(
+                "INSERT INTO months VALUES (?, ?, ?, ?)",
+                (
+                    month,
+                    datetime.now().isoformat(timespec="seconds"),
+                    policy.name,
+                    json.dumps([Path(f).name for f in files]),
+                ),
+            )
+            rows = [
+                (month, *[_plain(v) for v in row])
+                for row in workers[list(WORKER_COLUMNS)].itertuples(index=False)
+            ]
+            marks = ", ".join("?" * (len(WORKER_COLUMNS) + 1))
+            connection.executemany(f"INSERT INTO workers VALUES ({marks})", rows)
+            connection.executemany(
+                "INSERT INTO teams VALUES (?, ?, ?)",
+                [
+                    (month, str(r["team"]), json.dumps({k: _plain(v) for k, v in r.items()}))
+                    for r in teams.to_dict("records")
+                ],
+            )
+    finally:
+        connection.close()
+    return len(workers)
+
+
+def months(db: str | Path) -> list[str]:
+    """Months stored, oldest first."""
+    connection = connect(db)
+    try:
+        return [r[0] for r in connection.execute("SELECT month FROM months ORDER BY month")]
+    finally:
+        connection.close()
+
+
+def worker_history(db: str | Path, upto: str | None = None) -> pd.DataFrame:
+    """Every stored worker-month (up to ``upto`` inclusive when given)."""
+    connection = connect(db)
+    try:
+        query = "SELECT * FROM workers" + (" WHERE month <= ?" if upto else "")
+        frame = pd.read_sql_query(query, connection, params=(upto,) if upto else ())
+    finally:
+        connection.close()
+    return frame
+
+
+def team_history(db: str | Path, month: str) -> pd.DataFrame:
+    """The team figures stored for ``month`` (the team table of ``udfs.teams``)."""
+    connection = connect(db)
+    try:
+        rows = connection.execute(
+            "SELECT figures FROM teams WHERE month = ? ORDER BY rowid", (month,)
+        ).fetchall()
+    finally:
+        connection.close()
+    return pd.DataFrame([json.loads(r[0]) for r in rows])
+
+
+def escalation(db: str | Path, month: str, policy: Policy) -> pd.DataFrame:
+    """Per worker of ``month``: consecutive months over maximum up to it and the action
+    (``escalate`` when more than ``policy.escalate_after_months``, ``record reason`` when over
+    this month, else ''). A calendar month with no snapshot of the worker ends a run."""
+    check_month(month)
+    history = worker_history(db, upto=month)
+    current = history[history["month"] == month]
+    if current.empty:
+        raise HistoryError(f"no snapshot for {month} in the history")
+    columns = month_range(history["month"].min(), month)
+    grid = history.pivot_table(
+        index="worker_id", columns="month", values="status", aggfunc="first"
+    ).reindex(index=current["worker_id"], columns=columns)
+    cells = grid.to_numpy(dtype=object)
+    cells = np.where(pd.isna(cells), "", cells)  # not recorded that month: ends a run
+    counts = _months_over(cells) if len(cells) else np.zeros(0, dtype=np.int64)
+    action = np.select(
+        [counts > policy.escalate_after_months, counts > 0], [ESCALATE, RECORD_REASON], ""
+    )
+    return pd.DataFrame(
+        {
+            "worker_id": current["worker_id"].to_numpy(),
+            "team": current["team"].to_numpy(),
+            "status": current["status"].to_numpy(),
+            "months_over": counts.astype(int),
+            "action": action,
+        }
+    )

@@ -1,0 +1,143 @@
+"""The quarterly workload-pressure report from the monthly history (policy-model.md s5).
+
+Per team and the service, as at the quarter's latest stored month: children and families,
+case-holding FTE, average and weighted caseload per FTE against the team range and the service
+aim, workers over maximum and over for more than ``policy.escalate_after_months`` consecutive
+months, unallocated cases by category, agency and ASYE headcount. A figure our data cannot give
+(an average with no case-holding FTE) is ``not available``, never 0. Written as an xlsx with
+native charts and as a CSV.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Font
+
+from addin.outputs import NUMBER_FORMATS, inert
+from addin.returns.history import (
+    HistoryError,
+    escalation,
+    months,
+    quarter_months,
+    team_history,
+)
+from udfs.policy import Policy
+from udfs.teams import SERVICE
+
+NOT_AVAILABLE = "not available"
+TREND_COLUMNS = [
+    "month",
+    "children",
+    "children_per_fte",
+    "weighted_per_fte",
+    "workers_over",
+    "unallocated",
+]
+
+
+def quarter_figures(db: str | Path, quarter: str, policy: Policy) -> tuple[str, pd.DataFrame]:
+    """(month, team table) for the quarter's latest stored month; ``workers_over_long`` counts
+    workers over for more than ``policy.escalate_after_months`` consecutive months."""
+    stored = [m for m in quarter_months(quarter) if m in set(months(db))]
+    if not stored:
+        raise HistoryError(f"no snapshot in the history for any month of {quarter}")
+    month = stored[-1]
+    table = team_history(db, month)
+    escalated = escalation(db, month, policy)
+    long_over = escalated["months_over"] > policy.escalate_after_months
+    by_team = escalated[long_over].groupby("team").size()
+    table["workers_over_long"] = [
+        int(long_over.sum()) if t == SERVICE else int(by_team.get(t, 0)) for t in table["team"]
+    ]
+    table.insert(0, "month", month)
+    return month, table
+
+
+def quarter_trend(db: str | Path, quarter: str) -> pd.DataFrame:
+    """The service row of each stored month of the quarter (for the trend chart)."""
+    rows = []
+    for month in quarter_months(quarter):
+        if month not in set(months(db)):
+            continue
+        table = team_history(db, month)
+        service = table[table["team"] == SERVICE].iloc[0]
+        rows.append({"month": month, **{c: service[c] for c in TREND_COLUMNS[1:]}})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _shown(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NOT_AVAILABLE
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def write_report_csv(table: pd.DataFrame, out: Path) -> None:
+    """The team table as CSV (full precision; ``not available`` for missing figures)."""
+    shown = table.map(_shown).map(inert)
+    shown["range_min"] = [
+        "" if t == SERVICE else v for t, v in zip(table["team"], shown["range_min"], strict=True)
+    ]
+    shown["range_max"] = [
+        "" if t == SERVICE else v for t, v in zip(table["team"], shown["range_max"], strict=True)
+    ]
+    shown.to_csv(out, index=False, lineterminator="\n")
+
+
+def write_report_xlsx(table: pd.DataFrame, trend: pd.DataFrame, out: Path, quarter: str) -> None:
+    """Sheets ``Teams`` (with a bar chart of caseload per FTE against range and aim) and
+    ``Trend`` (a line chart of the service's caseload per FTE by month)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Teams"
+    _fill(sheet, table)
+    n = len(table)
+    teams_only = max(n - 1, 1)  # the SERVICE row is last
+    columns = list(table.columns)
+    chart = BarChart()
+    chart.title = f"Caseload per FTE by team, {quarter}"
+    chart.y_axis.title = "children per FTE"
+    for name in ("children_per_fte", "weighted_per_fte", "range_max", "service_aim"):
+        col = columns.index(name) + 1
+        chart.add_data(
+            Reference(sheet, min_col=col, min_row=1, max_row=1 + teams_only), titles_from_data=True
+        )
+    team_col = columns.index("team") + 1
+    chart.set_categories(Reference(sheet, min_col=team_col, min_row=2, max_row=1 + teams_only))
+    chart.width, chart.height = 24, 12
+    sheet.add_chart(chart, f"A{n + 4}")
+    trend_sheet = book.create_sheet("Trend")
+    _fill(trend_sheet, trend)
+    if len(trend):
+        line = LineChart()
+        line.title = f"Service caseload per FTE by month, {quarter}"
+        for name in ("children_per_fte", "weighted_per_fte"):
+            col = TREND_COLUMNS.index(name) + 1
+            line.add_data(
+                Reference(trend_sheet, min_col=col, min_row=1, max_row=1 + len(trend)),
+                titles_from_data=True,
+            )
+        line.set_categories(Reference(trend_sheet, min_col=1, min_row=2, max_row=1 + len(trend)))
+        trend_sheet.add_chart(line, f"A{len(trend) + 4}")
+    book.save(out)
+
+
+def _fill(sheet, frame: pd.DataFrame) -> None:
+    sheet.append([str(c) for c in frame.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    formats = [NUMBER_FORMATS.get(str(c)) for c in frame.columns]
+    for row in frame.itertuples(index=False):
+        sheet.append([_shown(v) if not isinstance(v, str) else v for v in row])
+        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
+            if number_format and isinstance(cell.value, float):
+                cell.number_format = number_format
+            elif isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                cell.data_type = "s"  # text, never a formula
+    sheet.freeze_panes = "A2"
