@@ -1,0 +1,97 @@
+"""Our ``CW_`` functions inside the engine: whole ranges in, one call, a spilled table out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from addin.engine.values import XlError, clean
+
+_FUNCTIONS: dict[str, Callable[..., Any]] | None = None
+
+
+def custom_functions() -> dict[str, Callable[..., Any]]:
+    """``EXCEL_FUNCTIONS`` of ``udfs.excel`` (imported on first use: it pulls in pandas)."""
+    global _FUNCTIONS
+    if _FUNCTIONS is None:
+        from udfs.excel import EXCEL_FUNCTIONS
+
+        _FUNCTIONS = dict(EXCEL_FUNCTIONS)
+    return _FUNCTIONS
+
+
+def is_custom(name: str) -> bool:
+    """True for a ``CW_`` function name."""
+    return name.startswith("CW_")
+
+
+def to_argument(value: Any) -> Any:
+    """An engine value as the CW_ functions take it: 2-D lists, errors as their code."""
+    if isinstance(value, np.ndarray):
+        return [[_cell(c) for c in row] for row in value.tolist()]
+    return _cell(value)
+
+
+def _cell(value: Any) -> Any:
+    if type(value) is XlError:
+        return value.code
+    return value
+
+
+def from_result(result: Any) -> Any:
+    """A CW_ result (2-D list; ``CellError`` for a bad row) as an engine value."""
+    from udfs.errors import CellError
+
+    def convert(cell: Any) -> Any:
+        if isinstance(cell, CellError):
+            return XlError(cell.code, cell.reason)
+        if isinstance(cell, float) and cell != cell:
+            return None
+        return clean(cell)
+
+    if not isinstance(result, list | tuple):
+        return convert(result)
+    rows = [list(r) if isinstance(r, list | tuple) else [r] for r in result]
+    if not rows or not rows[0]:
+        return XlError("#CALC!", "empty result")
+    width = max(len(r) for r in rows)
+    out = np.empty((len(rows), width), dtype=object)
+    for i, row in enumerate(rows):
+        for j in range(width):
+            out[i, j] = convert(row[j]) if j < len(row) else None
+    return out[0, 0] if out.size == 1 else out
+
+
+_DEFAULT_POLICY: list[Any] = [None]
+
+
+class default_policy:  # noqa: N801 - used as a context manager, like a function
+    """Within the block, CW_ calls whose ``policy`` argument is blank use ``policy``."""
+
+    def __init__(self, policy: str | None) -> None:
+        self.policy = policy
+
+    def __enter__(self) -> None:
+        if self.policy:
+            from udfs.policy import load_policy
+
+            load_policy(self.policy)  # fail early on a bad name or file
+        _DEFAULT_POLICY.append(self.policy)
+
+    def __exit__(self, *exc: object) -> None:
+        _DEFAULT_POLICY.pop()
+
+
+def current_default_policy() -> str | None:
+    """The policy a blank ``policy`` argument means now (``None``: the functions' default)."""
+    return _DEFAULT_POLICY[-1]
+
+
+def policy_position(function: Callable[..., Any]) -> int | None:
+    """Index of the ``policy`` parameter of a CW_ function, if it has one."""
+    import inspect
+
+    names = list(inspect.signature(function).parameters)
+    return names.index("policy") if "policy" in names else None

@@ -1,0 +1,903 @@
+"""Excel's own functions, as the engine evaluates them (one call per row of a formula column).
+
+Arguments are engine scalars (float, str, bool, None, ``XlError``) or 2-D object arrays for
+ranges and arrays; an omitted argument is ``MISSING``. A scalar error argument propagates
+before the function runs, except for the functions in ``ERROR_AWARE``. Functions raise
+``ExcelError`` for an error result. Functions not here come from ``formulas``' registry
+(``addin.engine.fallback``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from addin.engine import criteria as crit
+from addin.engine.values import (
+    DIV0,
+    NA,
+    NUM,
+    VALUE,
+    ExcelError,
+    XlError,
+    as_array,
+    compare,
+    to_bool,
+    to_number,
+    to_text,
+)
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+EPOCH = datetime(1899, 12, 30)
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
+ERROR_AWARE: set[str] = set()
+
+
+def register(name: str, error_aware: bool = False) -> Callable[[Callable[..., Any]], Any]:
+    """Decorator: make ``fn`` the implementation of Excel function ``name``."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        FUNCTIONS[name] = fn
+        if error_aware:
+            ERROR_AWARE.add(name)
+        return fn
+
+    return decorate
+
+
+def given(value: Any) -> bool:
+    """True when the argument was not omitted."""
+    return value is not MISSING
+
+
+def cells(*args: Any) -> Iterator[Any]:
+    """Every scalar of the arguments (arrays flattened)."""
+    for arg in args:
+        if arg is MISSING:
+            continue
+        if isinstance(arg, np.ndarray):
+            yield from arg.ravel()
+        else:
+            yield arg
+
+
+def _numbers(args: tuple[Any, ...]) -> list[float]:
+    """Numbers for SUM-like functions: range text/blanks/logicals skipped, direct ones coerced."""
+    out: list[float] = []
+    for arg in args:
+        if arg is MISSING:
+            continue
+        if isinstance(arg, np.ndarray):
+            for cell in arg.ravel():
+                kind = type(cell)
+                if kind is float:
+                    out.append(cell)
+                elif kind is XlError:
+                    raise ExcelError(cell)
+        else:
+            out.append(to_number(arg))
+    return out
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            raise ExcelError(VALUE)
+        return value.flat[0]
+    return value
+
+
+# --- maths -----------------------------------------------------------------------------------
+
+
+@register("SUM")
+def SUM(*args: Any) -> float:
+    return math.fsum(_numbers(args))
+
+
+@register("PRODUCT")
+def PRODUCT(*args: Any) -> float:
+    return math.prod(_numbers(args))
+
+
+@register("MIN")
+def MIN(*args: Any) -> float:
+    numbers = _numbers(args)
+    return min(numbers) if numbers else 0.0
+
+
+@register("MAX")
+def MAX(*args: Any) -> float:
+    numbers = _numbers(args)
+    return max(numbers) if numbers else 0.0
+
+
+@register("AVERAGE")
+def AVERAGE(*args: Any) -> float:
+    numbers = _numbers(args)
+    if not numbers:
+        raise ExcelError(DIV0)
+    return math.fsum(numbers) / len(numbers)
+
+
+@register("MEDIAN")
+def MEDIAN(*args: Any) -> float:
+    numbers = _numbers(args)
+    if not numbers:
+        raise ExcelError(NUM)
+    return float(np.median(numbers))
+
+
+@register("COUNT", error_aware=True)
+def COUNT(*args: Any) -> float:
+    total = 0
+    for arg in args:
+        if isinstance(arg, np.ndarray):
+            total += sum(1 for c in arg.ravel() if type(c) is float)
+        elif arg is not MISSING and type(arg) is not XlError:
+            try:
+                to_number(arg)
+                total += 1
+            except ExcelError:
+                pass
+    return float(total)
+
+
+@register("COUNTA", error_aware=True)
+def COUNTA(*args: Any) -> float:
+    return float(sum(1 for c in cells(*args) if c is not None))
+
+
+@register("COUNTBLANK")
+def COUNTBLANK(values: Any) -> float:
+    return float(sum(1 for c in cells(values) if c is None or c == ""))
+
+
+@register("SUMPRODUCT")
+def SUMPRODUCT(*arrays: Any) -> float:
+    shaped = [as_array(a) for a in arrays]
+    if len({a.shape for a in shaped}) != 1:
+        raise ExcelError(VALUE)
+    total = 0.0
+    for values in zip(*(a.ravel() for a in shaped), strict=True):
+        product = 1.0
+        for value in values:
+            if type(value) is XlError:
+                raise ExcelError(value)
+            product *= value if type(value) is float else 0.0
+        total += product
+    return total
+
+
+def _round(number: float, digits: float, mode: str) -> float:
+    factor = 10.0 ** int(digits)
+    scaled = abs(number) * factor
+    scaled = round(scaled, 9)  # absorb binary noise (2.675 -> 267.49999999999997)
+    if mode == "half":
+        result = math.floor(scaled + 0.5)
+    elif mode == "up":
+        result = math.ceil(scaled)
+    else:
+        result = math.floor(scaled)
+    return math.copysign(result / factor, number) if result else 0.0
+
+
+@register("ROUND")
+def ROUND(number: Any, digits: Any = 0.0) -> float:
+    return _round(to_number(number), to_number(digits), "half")
+
+
+@register("ROUNDUP")
+def ROUNDUP(number: Any, digits: Any = 0.0) -> float:
+    return _round(to_number(number), to_number(digits), "up")
+
+
+@register("ROUNDDOWN")
+def ROUNDDOWN(number: Any, digits: Any = 0.0) -> float:
+    return _round(to_number(number), to_number(digits), "down")
+
+
+@register("INT")
+def INT(number: Any) -> float:
+    return float(math.floor(to_number(number)))
+
+
+@register("ABS")
+def ABS(number: Any) -> float:
+    return abs(to_number(number))
+
+
+@register("MOD")
+def MOD(number: Any, divisor: Any) -> float:
+    d = to_number(divisor)
+    if d == 0:
+        raise ExcelError(DIV0)
+    n = to_number(number)
+    return n - d * math.floor(n / d)
+
+
+@register("SQRT")
+def SQRT(number: Any) -> float:
+    n = to_number(number)
+    if n < 0:
+        raise ExcelError(NUM)
+    return math.sqrt(n)
+
+
+@register("POWER")
+def POWER(number: Any, power: Any) -> float:
+    return power_of(to_number(number), to_number(power))
+
+
+def power_of(base: float, exponent: float) -> float:
+    """``base ^ exponent`` with Excel's errors."""
+    if base == 0 and exponent < 0:
+        raise ExcelError(DIV0)
+    try:
+        result = base**exponent
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM) from exc
+    if isinstance(result, complex) or math.isinf(result):
+        raise ExcelError(NUM)
+    return result
+
+
+# --- logic -----------------------------------------------------------------------------------
+
+
+@register("IF", error_aware=True)
+def IF(condition: Any, then: Any = True, otherwise: Any = False) -> Any:
+    if type(condition) is XlError:
+        return condition
+    chosen = then if to_bool(_scalar(condition)) else otherwise
+    if chosen is MISSING:
+        return 0.0 if otherwise is MISSING and not to_bool(_scalar(condition)) else False
+    return chosen
+
+
+@register("IFS", error_aware=True)
+def IFS(*pairs: Any) -> Any:
+    for condition, value in zip(pairs[::2], pairs[1::2], strict=False):
+        if type(condition) is XlError:
+            return condition
+        if to_bool(condition):
+            return value
+    raise ExcelError(NA)
+
+
+@register("IFERROR", error_aware=True)
+def IFERROR(value: Any, fallback: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        out = value.copy()
+        for index, cell in np.ndenumerate(value):
+            if type(cell) is XlError:
+                out[index] = fallback
+        return out
+    return fallback if type(value) is XlError else value
+
+
+@register("IFNA", error_aware=True)
+def IFNA(value: Any, fallback: Any) -> Any:
+    return fallback if type(value) is XlError and value.code == NA else value
+
+
+@register("AND")
+def AND(*args: Any) -> bool:
+    values = [c for c in cells(*args) if c is not None and not isinstance(c, str)]
+    return all(to_bool(c) for c in values) if values else _raise(VALUE)
+
+
+@register("OR")
+def OR(*args: Any) -> bool:
+    values = [c for c in cells(*args) if c is not None and not isinstance(c, str)]
+    return any(to_bool(c) for c in values) if values else _raise(VALUE)
+
+
+@register("XOR")
+def XOR(*args: Any) -> bool:
+    return sum(to_bool(c) for c in cells(*args) if c is not None) % 2 == 1
+
+
+@register("NOT")
+def NOT(value: Any) -> bool:
+    return not to_bool(value)
+
+
+@register("SWITCH", error_aware=True)
+def SWITCH(expression: Any, *pairs: Any) -> Any:
+    if type(expression) is XlError:
+        return expression
+    for key, value in zip(pairs[::2], pairs[1::2], strict=False):
+        if compare(expression, key) == 0 and type(expression) is type(key):
+            return value
+    if len(pairs) % 2:
+        return pairs[-1]
+    raise ExcelError(NA)
+
+
+@register("CHOOSE")
+def CHOOSE(index: Any, *options: Any) -> Any:
+    position = int(to_number(index))
+    if not 1 <= position <= len(options):
+        raise ExcelError(VALUE)
+    return options[position - 1]
+
+
+def _raise(code: str) -> Any:
+    raise ExcelError(code)
+
+
+@register("ISBLANK", error_aware=True)
+def ISBLANK(value: Any) -> bool:
+    return _scalar(value) is None
+
+
+@register("ISERROR", error_aware=True)
+def ISERROR(value: Any) -> bool:
+    return type(_scalar(value)) is XlError
+
+
+@register("ISERR", error_aware=True)
+def ISERR(value: Any) -> bool:
+    value = _scalar(value)
+    return type(value) is XlError and value.code != NA
+
+
+@register("ISNA", error_aware=True)
+def ISNA(value: Any) -> bool:
+    value = _scalar(value)
+    return type(value) is XlError and value.code == NA
+
+
+@register("ISNUMBER", error_aware=True)
+def ISNUMBER(value: Any) -> bool:
+    return type(_scalar(value)) is float
+
+
+@register("ISTEXT", error_aware=True)
+def ISTEXT(value: Any) -> bool:
+    return type(_scalar(value)) is str
+
+
+@register("ISLOGICAL", error_aware=True)
+def ISLOGICAL(value: Any) -> bool:
+    return type(_scalar(value)) is bool
+
+
+@register("NA")
+def NA_() -> Any:
+    raise ExcelError(NA)
+
+
+@register("N", error_aware=True)
+def N(value: Any) -> Any:
+    value = _scalar(value)
+    if type(value) is XlError:
+        return value
+    return value if type(value) is float else (1.0 if value is True else 0.0)
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+@register("LEN")
+def LEN(text: Any) -> float:
+    return float(len(to_text(text)))
+
+
+@register("UPPER")
+def UPPER(text: Any) -> str:
+    return to_text(text).upper()
+
+
+@register("LOWER")
+def LOWER(text: Any) -> str:
+    return to_text(text).lower()
+
+
+@register("TRIM")
+def TRIM(text: Any) -> str:
+    return " ".join(to_text(text).split(" ")).strip() and " ".join(
+        p for p in to_text(text).split(" ") if p
+    )
+
+
+@register("LEFT")
+def LEFT(text: Any, count: Any = 1.0) -> str:
+    n = 1 if count is MISSING else int(to_number(count))
+    if n < 0:
+        raise ExcelError(VALUE)
+    return to_text(text)[:n]
+
+
+@register("RIGHT")
+def RIGHT(text: Any, count: Any = 1.0) -> str:
+    n = 1 if count is MISSING else int(to_number(count))
+    if n < 0:
+        raise ExcelError(VALUE)
+    return to_text(text)[-n:] if n else ""
+
+
+@register("MID")
+def MID(text: Any, start: Any, count: Any) -> str:
+    s, n = int(to_number(start)), int(to_number(count))
+    if s < 1 or n < 0:
+        raise ExcelError(VALUE)
+    return to_text(text)[s - 1 : s - 1 + n]
+
+
+@register("CONCATENATE")
+def CONCATENATE(*args: Any) -> str:
+    return "".join(to_text(_scalar(a)) for a in args if a is not MISSING)
+
+
+@register("CONCAT")
+def CONCAT(*args: Any) -> str:
+    return "".join(to_text(c) for c in cells(*args))
+
+
+@register("TEXTJOIN")
+def TEXTJOIN(delimiter: Any, ignore_empty: Any, *args: Any) -> str:
+    skip = to_bool(ignore_empty)
+    parts = [to_text(c) for c in cells(*args)]
+    return to_text(delimiter).join(p for p in parts if p or not skip)
+
+
+@register("EXACT")
+def EXACT(a: Any, b: Any) -> bool:
+    return to_text(a) == to_text(b)
+
+
+@register("VALUE")
+def VALUE_(text: Any) -> float:
+    return to_number(text)
+
+
+@register("SUBSTITUTE")
+def SUBSTITUTE(text: Any, old: Any, new: Any, instance: Any = MISSING) -> str:
+    source, find, replace = to_text(text), to_text(old), to_text(new)
+    if instance is MISSING:
+        return source.replace(find, replace) if find else source
+    nth, start = int(to_number(instance)), -1
+    for _ in range(nth):
+        start = source.find(find, start + 1)
+        if start < 0:
+            return source
+    return source[:start] + replace + source[start + len(find) :]
+
+
+# --- lookup ----------------------------------------------------------------------------------
+
+
+@register("ROWS")
+def ROWS(values: Any) -> float:
+    return float(as_array(values).shape[0])
+
+
+@register("COLUMNS")
+def COLUMNS(values: Any) -> float:
+    return float(as_array(values).shape[1])
+
+
+@register("INDEX")
+def INDEX(values: Any, row: Any = MISSING, column: Any = MISSING) -> Any:
+    array = as_array(values)
+    r = 0 if row is MISSING or row is None else int(to_number(row))
+    c = 0 if column is MISSING or column is None else int(to_number(column))
+    if array.shape[0] == 1 and column is MISSING and r:
+        r, c = 1, r
+    if r < 0 or c < 0 or r > array.shape[0] or c > array.shape[1]:
+        raise ExcelError("#REF!")
+    if r and c:
+        return array[r - 1, c - 1]
+    if r:
+        return array[r - 1 : r, :]
+    if c:
+        return array[:, c - 1 : c]
+    return array
+
+
+def _vector(values: Any) -> np.ndarray:
+    array = as_array(values)
+    if array.shape[0] != 1 and array.shape[1] != 1:
+        raise ExcelError(NA)
+    return array.ravel()
+
+
+def _exact_position(value: Any, vector: np.ndarray, keep: Any, last: bool = False) -> int | None:
+    if isinstance(value, str) and any(c in value for c in "*?~"):
+        test = crit.wildcard_test(value)
+        positions = [i for i, cell in enumerate(vector) if test(cell)]
+        return (positions[-1] if last else positions[0]) if positions else None
+    build = crit.last_positions if last else crit.first_positions
+    index = crit.cached(("pos", id(keep), last), (keep,), lambda: build(vector))
+    return index.get(crit.lookup_key(value))
+
+
+def _sorted_position(value: Any, vector: np.ndarray, descending: bool = False) -> int | None:
+    best = None
+    for position, cell in enumerate(vector):
+        if cell is None or type(cell) is XlError:
+            continue
+        sign = compare(cell, value)
+        if (sign <= 0) if not descending else (sign >= 0):
+            best = position
+            if sign == 0:
+                return position if not descending else position
+        elif not descending:
+            break
+    return best
+
+
+@register("MATCH")
+def MATCH(value: Any, values: Any, match_type: Any = 1.0) -> float:
+    kind = 1 if match_type is MISSING else int(to_number(match_type))
+    vector = _vector(values)
+    value = _scalar(value)
+    if kind == 0:
+        position = _exact_position(value, vector, values)
+    else:
+        position = _sorted_position(value, vector, descending=kind < 0)
+    if position is None:
+        raise ExcelError(NA)
+    return float(position + 1)
+
+
+@register("VLOOKUP")
+def VLOOKUP(value: Any, table: Any, column: Any, approximate: Any = True) -> Any:
+    array = as_array(table)
+    c = int(to_number(column))
+    if c < 1:
+        raise ExcelError(VALUE)
+    if c > array.shape[1]:
+        raise ExcelError("#REF!")
+    exact = approximate is not MISSING and not to_bool(approximate)
+    first = array[:, 0]
+    if exact:
+        position = _exact_position(
+            _scalar(value),
+            first,
+            crit.cached(("col0", id(table)), (table,), lambda: np.ascontiguousarray(first)),
+        )
+    else:
+        position = _sorted_position(_scalar(value), first)
+    if position is None:
+        raise ExcelError(NA)
+    return array[position, c - 1]
+
+
+@register("HLOOKUP")
+def HLOOKUP(value: Any, table: Any, row: Any, approximate: Any = True) -> Any:
+    return VLOOKUP(value, as_array(table).T.copy(), row, approximate)
+
+
+@register("XLOOKUP")
+def XLOOKUP(
+    value: Any,
+    lookup: Any,
+    returns: Any,
+    if_not_found: Any = MISSING,
+    match_mode: Any = 0.0,
+    search_mode: Any = 1.0,
+) -> Any:
+    vector = _vector(lookup)
+    mode = 0 if match_mode is MISSING else int(to_number(match_mode))
+    search = 1 if search_mode is MISSING else int(to_number(search_mode))
+    value = _scalar(value)
+    position: int | None
+    if mode == 0:
+        position = (
+            _exact_position(value, vector, lookup, last=search < 0)
+            if not (isinstance(value, str) and any(c in value for c in "*?~"))
+            else _plain_exact(value, vector, search < 0)
+        )
+    elif mode == 2:
+        position = _exact_position(value, vector, lookup, last=search < 0)
+    else:
+        position = _nearest(value, vector, mode)
+    result_array = as_array(returns)
+    if position is None:
+        if if_not_found is MISSING:
+            raise ExcelError(NA)
+        return if_not_found
+    if result_array.shape[0] == vector.size and vector.size != 1 or result_array.shape[1] == 1:
+        return (
+            result_array[position : position + 1, :]
+            if result_array.shape[1] > 1
+            else (result_array[position, 0])
+        )
+    return (
+        result_array[:, position : position + 1]
+        if result_array.shape[0] > 1
+        else (result_array[0, position])
+    )
+
+
+def _plain_exact(value: str, vector: np.ndarray, last: bool) -> int | None:
+    key = crit.lookup_key(value)
+    positions = [i for i, cell in enumerate(vector) if crit.lookup_key(cell) == key]
+    return (positions[-1] if last else positions[0]) if positions else None
+
+
+def _nearest(value: Any, vector: np.ndarray, mode: int) -> int | None:
+    best, best_cell = None, None
+    for position, cell in enumerate(vector):
+        if cell is None or type(cell) is XlError or type(cell) is not type(value):
+            continue
+        sign = compare(cell, value)
+        if sign == 0:
+            return position
+        if (mode == -1 and sign < 0 and (best is None or compare(cell, best_cell) > 0)) or (
+            mode == 1 and sign > 0 and (best is None or compare(cell, best_cell) < 0)
+        ):
+            best, best_cell = position, cell
+    return best
+
+
+@register("XMATCH")
+def XMATCH(value: Any, lookup: Any, match_mode: Any = 0.0, search_mode: Any = 1.0) -> float:
+    vector = _vector(lookup)
+    position = XLOOKUP(
+        value,
+        vector.reshape(-1, 1),
+        np.arange(vector.size, dtype=object).reshape(-1, 1),
+        MISSING,
+        match_mode,
+        search_mode,
+    )
+    return float(position) + 1.0
+
+
+# --- conditional aggregates ------------------------------------------------------------------
+
+
+def _matching(pairs: tuple[Any, ...], shape_of: np.ndarray | None) -> np.ndarray | list[int]:
+    """Positions (flattened) meeting every (range, criterion) pair."""
+    if len(pairs) % 2:
+        raise ExcelError(VALUE)
+    ranges = tuple(as_array(r) for r in pairs[::2])
+    conditions = [_scalar(c) for c in pairs[1::2]]
+    shape = shape_of.shape if shape_of is not None else ranges[0].shape
+    if any(r.shape != shape for r in ranges):
+        raise ExcelError(VALUE)
+    plain = [crit.equality_criterion(c) for c in conditions]
+    if all(p[0] for p in plain):
+        index = crit.cached(
+            ("grp", *(id(r) for r in pairs[::2])),
+            tuple(pairs[::2]),
+            lambda: crit.grouped_index(ranges),
+        )
+        return index.get(tuple(p[1] for p in plain), [])
+    mask = np.ones(ranges[0].size, dtype=bool)
+    for values, condition in zip(ranges, conditions, strict=True):
+        mask &= crit.criteria_mask(values, condition)
+    return np.flatnonzero(mask)
+
+
+def _picked(values: Any, positions: Any) -> list[float]:
+    flat = as_array(values).ravel()
+    out = []
+    for position in positions:
+        cell = flat[position]
+        if type(cell) is float:
+            out.append(cell)
+        elif type(cell) is XlError:
+            raise ExcelError(cell)
+    return out
+
+
+@register("SUMIFS")
+def SUMIFS(sum_range: Any, *pairs: Any) -> float:
+    return math.fsum(_picked(sum_range, _matching(pairs, as_array(sum_range))))
+
+
+@register("COUNTIFS")
+def COUNTIFS(*pairs: Any) -> float:
+    return float(len(_matching(pairs, None)))
+
+
+@register("AVERAGEIFS")
+def AVERAGEIFS(average_range: Any, *pairs: Any) -> float:
+    numbers = _picked(average_range, _matching(pairs, as_array(average_range)))
+    if not numbers:
+        raise ExcelError(DIV0)
+    return math.fsum(numbers) / len(numbers)
+
+
+@register("MAXIFS")
+def MAXIFS(max_range: Any, *pairs: Any) -> float:
+    numbers = _picked(max_range, _matching(pairs, as_array(max_range)))
+    return max(numbers) if numbers else 0.0
+
+
+@register("MINIFS")
+def MINIFS(min_range: Any, *pairs: Any) -> float:
+    numbers = _picked(min_range, _matching(pairs, as_array(min_range)))
+    return min(numbers) if numbers else 0.0
+
+
+@register("SUMIF")
+def SUMIF(values: Any, criterion: Any, sum_range: Any = MISSING) -> float:
+    target = values if sum_range is MISSING else sum_range
+    shape = as_array(values).shape
+    target_array = as_array(target)
+    if target_array.shape != shape:  # Excel resizes sum_range from its top-left cell
+        target_array = target_array[: shape[0], : shape[1]]
+        if target_array.shape != shape:
+            raise ExcelError(VALUE)
+        target = target_array
+    return math.fsum(_picked(target, _matching((values, criterion), as_array(target))))
+
+
+@register("COUNTIF")
+def COUNTIF(values: Any, criterion: Any) -> float:
+    return float(len(_matching((values, criterion), None)))
+
+
+@register("AVERAGEIF")
+def AVERAGEIF(values: Any, criterion: Any, average_range: Any = MISSING) -> float:
+    target = values if average_range is MISSING else average_range
+    numbers = _picked(target, _matching((values, criterion), as_array(target)))
+    if not numbers:
+        raise ExcelError(DIV0)
+    return math.fsum(numbers) / len(numbers)
+
+
+# --- dynamic arrays --------------------------------------------------------------------------
+
+
+@register("FILTER")
+def FILTER(values: Any, include: Any, if_empty: Any = MISSING) -> Any:
+    array, keep = as_array(values), as_array(include)
+    if keep.shape[1] == 1 and keep.shape[0] == array.shape[0]:
+        rows = [i for i, c in enumerate(keep[:, 0]) if _include(c)]
+        result = array[rows, :]
+    elif keep.shape[0] == 1 and keep.shape[1] == array.shape[1]:
+        columns = [j for j, c in enumerate(keep[0, :]) if _include(c)]
+        result = array[:, columns]
+    else:
+        raise ExcelError(VALUE)
+    if result.size == 0:
+        if if_empty is MISSING:
+            raise ExcelError("#CALC!", "FILTER found nothing")
+        return if_empty
+    return result
+
+
+def _include(cell: Any) -> bool:
+    if type(cell) is XlError:
+        raise ExcelError(cell)
+    if isinstance(cell, str):
+        raise ExcelError(VALUE)
+    return bool(cell) if cell is not None else False
+
+
+@register("UNIQUE")
+def UNIQUE(values: Any, by_col: Any = False, exactly_once: Any = False) -> Any:
+    array = as_array(values)
+    columns = by_col is not MISSING and to_bool(by_col)
+    once = exactly_once is not MISSING and to_bool(exactly_once)
+    lines = array.T if columns else array
+    counts: dict[tuple[Any, ...], list[int]] = {}
+    for i, line in enumerate(lines):
+        key = tuple(crit.lookup_key(c if c is not None else 0.0) for c in line)
+        counts.setdefault(key, []).append(i)
+    keep = [v[0] for v in counts.values() if not once or len(v) == 1]
+    if not keep:
+        raise ExcelError("#CALC!")
+    result = lines[keep, :]
+    return result.T if columns else result
+
+
+@register("SORT")
+def SORT(values: Any, index: Any = 1.0, order: Any = 1.0, by_col: Any = False) -> Any:
+    from functools import cmp_to_key
+
+    array = as_array(values)
+    k = 1 if index is MISSING else int(to_number(index))
+    descending = order is not MISSING and to_number(order) < 0
+    columns = by_col is not MISSING and to_bool(by_col)
+    lines = list(array.T if columns else array)
+
+    def key(a: np.ndarray, b: np.ndarray) -> int:
+        x, y = a[k - 1], b[k - 1]
+        if x is None or y is None:  # blanks last? Excel sorts blanks as 0 / ""
+            x = 0.0 if x is None else x
+            y = 0.0 if y is None else y
+        return compare(x, y) * (-1 if descending else 1)
+
+    ordered = sorted(lines, key=cmp_to_key(key))
+    result = np.array(ordered, dtype=object).reshape(len(ordered), -1)
+    return result.T if columns else result
+
+
+@register("SEQUENCE")
+def SEQUENCE(rows: Any, columns: Any = 1.0, start: Any = 1.0, step: Any = 1.0) -> Any:
+    r = int(to_number(rows))
+    c = 1 if columns is MISSING else int(to_number(columns))
+    first = 1.0 if start is MISSING else to_number(start)
+    by = 1.0 if step is MISSING else to_number(step)
+    if r < 1 or c < 1:
+        raise ExcelError("#CALC!")
+    out = np.empty((r, c), dtype=object)
+    for i in range(r):
+        for j in range(c):
+            out[i, j] = first + by * (i * c + j)
+    return out
+
+
+@register("TRANSPOSE")
+def TRANSPOSE(values: Any) -> Any:
+    return as_array(values).T.copy()
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def serial(day: date | datetime) -> float:
+    """Excel date serial of a date or datetime."""
+    if not isinstance(day, datetime):
+        day = datetime(day.year, day.month, day.day)
+    return (day - EPOCH) / timedelta(days=1)
+
+
+def from_serial(number: float) -> datetime:
+    """The datetime of an Excel serial number."""
+    if number < 0:
+        raise ExcelError(NUM)
+    return EPOCH + timedelta(days=number)
+
+
+@register("TODAY")
+def TODAY() -> float:
+    return serial(date.today())
+
+
+@register("NOW")
+def NOW() -> float:
+    return serial(datetime.now())
+
+
+@register("DATE")
+def DATE(year: Any, month: Any, day: Any) -> float:
+    y, m, d = int(to_number(year)), int(to_number(month)), int(to_number(day))
+    if y < 1900:
+        y += 1900
+    y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+    return serial(date(y, m, 1)) + d - 1
+
+
+@register("YEAR")
+def YEAR(value: Any) -> float:
+    return float(from_serial(to_number(value)).year)
+
+
+@register("MONTH")
+def MONTH(value: Any) -> float:
+    return float(from_serial(to_number(value)).month)
+
+
+@register("DAY")
+def DAY(value: Any) -> float:
+    return float(from_serial(to_number(value)).day)
+
+
+@register("EDATE")
+def EDATE(start: Any, months: Any) -> float:
+    day = from_serial(to_number(start))
+    total = day.month - 1 + int(to_number(months))
+    y, m = day.year + total // 12, total % 12 + 1
+    last = (date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)).day
+    return serial(date(y, m, min(day.day, last)))

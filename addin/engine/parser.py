@@ -1,0 +1,553 @@
+"""An Excel formula parser: text in, a small AST out (references resolved to sheet cells).
+
+Relative row references are kept relative (``Ref.rel1``/``rel2``) so that one parse serves a
+whole column of formulas that differ only by row (see ``addin.engine.groups``). Structured
+table references (``Cases[worker_id]``, ``[@fte]``, ``Cases[[#This Row],[fte]]``) are resolved
+here to plain ranges of the table's current extent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from addin.engine.references import MAX_COL, MAX_ROW, col_index
+from addin.engine.values import ERROR_CODES, XlError
+
+
+class FormulaSyntaxError(ValueError):
+    """The formula is not something this parser understands."""
+
+
+# --- AST -------------------------------------------------------------------------------------
+
+
+class Node:
+    """Base of AST nodes."""
+
+    __slots__ = ()
+
+
+class Lit(Node):
+    """A constant (number, text, logical, error)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class ArrayLit(Node):
+    """An array constant ``{1,2;3,4}``."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
+class Missing(Node):
+    """An omitted function argument."""
+
+    __slots__ = ()
+
+
+class Ref(Node):
+    """A cell or range on ``sheet``, rows as seen from the formula's anchor cell.
+
+    ``rel1``/``rel2``: the first/last row is relative (moves with the formula's row).
+    """
+
+    __slots__ = ("sheet", "r1", "c1", "r2", "c2", "rel1", "rel2")
+
+    def __init__(
+        self, sheet: str, r1: int, c1: int, r2: int, c2: int, rel1: bool, rel2: bool
+    ) -> None:
+        self.sheet, self.r1, self.c1, self.r2, self.c2 = sheet, r1, c1, r2, c2
+        self.rel1, self.rel2 = rel1, rel2
+
+    @property
+    def relative(self) -> bool:
+        """True when the rows move with the formula's row."""
+        return self.rel1 or self.rel2
+
+    @property
+    def is_cell(self) -> bool:
+        """True for a single cell."""
+        return self.r1 == self.r2 and self.c1 == self.c2 and self.rel1 == self.rel2
+
+
+class Call(Node):
+    """A function call."""
+
+    __slots__ = ("name", "args")
+
+    def __init__(self, name: str, args: list[Node]) -> None:
+        self.name, self.args = name, args
+
+
+class BinOp(Node):
+    """A binary operator (``+ - * / ^ & = <> < > <= >=``)."""
+
+    __slots__ = ("op", "left", "right")
+
+    def __init__(self, op: str, left: Node, right: Node) -> None:
+        self.op, self.left, self.right = op, left, right
+
+
+class Unary(Node):
+    """Prefix ``-``/``+``, postfix ``%``, implicit intersection ``@``."""
+
+    __slots__ = ("op", "operand")
+
+    def __init__(self, op: str, operand: Node) -> None:
+        self.op, self.operand = op, operand
+
+
+class SpillRef(Node):
+    """``A2#``: the whole spill range anchored at a cell."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref: Ref) -> None:
+        self.ref = ref
+
+
+class NameRef(Node):
+    """A defined name that is not a plain range (evaluated from its own formula)."""
+
+    __slots__ = ("name", "sheet")
+
+    def __init__(self, name: str, sheet: str) -> None:
+        self.name, self.sheet = name, sheet
+
+
+# --- context ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TableInfo:
+    """An Excel table (ListObject): where it is and its column names."""
+
+    name: str
+    sheet: str
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+    columns: list[str]
+    header_rows: int = 1
+    totals_rows: int = 0
+
+    def column(self, name: str) -> int:
+        """Sheet column number of the table column ``name`` (case-insensitive)."""
+        wanted = name.strip().replace("'#", "#").replace("'[", "[").replace("']", "]").casefold()
+        for offset, column in enumerate(self.columns):
+            if column.casefold() == wanted:
+                return self.c1 + offset
+        raise FormulaSyntaxError(f"table {self.name} has no column {name!r}")
+
+
+@dataclass
+class ParseContext:
+    """What a formula's references are resolved against."""
+
+    sheet: str
+    row: int
+    col: int
+    sheets: dict[str, str] = field(default_factory=dict)  # casefolded -> real name
+    tables: dict[str, TableInfo] = field(default_factory=dict)  # casefolded -> table
+    names: dict[tuple[str | None, str], str] = field(default_factory=dict)  # (scope, NAME) -> text
+
+    def sheet_name(self, name: str) -> str:
+        """The workbook's spelling of a sheet name; unknown sheets raise."""
+        real = self.sheets.get(name.casefold())
+        if real is None:
+            raise UnknownSheet(name)
+        return real
+
+
+class UnknownSheet(FormulaSyntaxError):
+    """A reference to a sheet the workbook does not have (#REF!)."""
+
+
+# --- tokenizer -------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<str>"(?:[^"]|"")*")
+  | (?P<err>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!|GETTING_DATA))
+  | (?P<qsheet>'(?:[^']|'')+'!)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<word>[A-Za-z_\\$][\w.$]*(?:!)?)
+  | (?P<op><>|<=|>=|[-+*/^&=<>%:(),;{}\#@\[\]!])
+    """,
+    re.VERBOSE,
+)
+_CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
+_COLUMN = re.compile(r"^\$?([A-Za-z]{1,3})$")
+_PREFIXES = ("_xlfn._xlws.", "_xlfn.", "_xlws.", "_xll.", "_xldudf_")
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        if text[position] == "[":  # a bracketed structured-reference part: keep whole
+            depth, end = 0, position
+            while end < len(text):
+                if text[end] == "'" and end + 1 < len(text):
+                    end += 2
+                    continue
+                if text[end] == "[":
+                    depth += 1
+                elif text[end] == "]":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                end += 1
+            tokens.append(("bracket", text[position : end + 1]))
+            position = end + 1
+            continue
+        match = _TOKEN.match(text, position)
+        if not match:
+            raise FormulaSyntaxError(f"cannot read formula at {text[position : position + 10]!r}")
+        kind = match.lastgroup or ""
+        if kind != "ws":
+            tokens.append((kind, match.group()))
+        position = match.end()
+    tokens.append(("end", ""))
+    return tokens
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+_BINARY = {
+    "=": 1,
+    "<>": 1,
+    "<": 1,
+    ">": 1,
+    "<=": 1,
+    ">=": 1,
+    "&": 2,
+    "+": 3,
+    "-": 3,
+    "*": 4,
+    "/": 4,
+    "^": 5,
+}
+
+
+class _Parser:
+    def __init__(self, text: str, context: ParseContext) -> None:
+        self.tokens = _tokenize(text)
+        self.at = 0
+        self.ctx = context
+
+    def peek(self, ahead: int = 0) -> tuple[str, str]:
+        return self.tokens[min(self.at + ahead, len(self.tokens) - 1)]
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        kind, text = self.take()
+        if text != value:
+            raise FormulaSyntaxError(f"expected {value!r}, found {text!r}")
+
+    def parse(self) -> Node:
+        node = self.expression(1)
+        if self.peek()[0] != "end":
+            raise FormulaSyntaxError(f"unexpected {self.peek()[1]!r}")
+        return node
+
+    def expression(self, min_level: int) -> Node:
+        left = self.prefix()
+        while True:
+            kind, text = self.peek()
+            level = _BINARY.get(text) if kind == "op" else None
+            if level is None or level < min_level:
+                return left
+            self.take()
+            left = BinOp(text, left, self.expression(level + 1))
+
+    def prefix(self) -> Node:
+        kind, text = self.peek()
+        if kind == "op" and text in "-+@":
+            self.take()
+            operand = self.prefix()
+            return Unary(text, operand)
+        return self.postfix(self.primary())
+
+    def postfix(self, node: Node) -> Node:
+        while True:
+            kind, text = self.peek()
+            if kind == "op" and text == "%":
+                self.take()
+                node = Unary("%", node)
+            elif kind == "op" and text == "#" and isinstance(node, Ref):
+                self.take()
+                node = SpillRef(node)
+            elif kind == "op" and text == ":":
+                self.take()
+                node = self.range_with(node, self.primary())
+            else:
+                return node
+
+    def range_with(self, left: Node, right: Node) -> Node:
+        if not isinstance(left, Ref) or not isinstance(right, Ref):
+            raise FormulaSyntaxError("a range needs two references")
+        return Ref(
+            left.sheet,
+            min(left.r1, right.r1),
+            min(left.c1, right.c1),
+            max(left.r2, right.r2),
+            max(left.c2, right.c2),
+            left.rel1 if left.r1 <= right.r1 else right.rel1,
+            right.rel2 if right.r2 >= left.r2 else left.rel2,
+        )
+
+    def primary(self) -> Node:
+        kind, text = self.take()
+        if kind == "num":
+            if self.peek() == ("op", ":") and self.peek(1)[0] == "num":  # row range 1:3
+                self.take()
+                last = int(self.take()[1])
+                return Ref(self.ctx.sheet, int(text), 1, last, MAX_COL, False, False)
+            return Lit(float(text))
+        if kind == "str":
+            return Lit(text[1:-1].replace('""', '"'))
+        if kind == "err":
+            return Lit(XlError(text))
+        if kind == "qsheet":
+            return self.reference(self.ctx.sheet_name(text[1:-2].replace("''", "'")))
+        if kind == "bracket":
+            return self.table_ref(None, text)
+        if kind == "op" and text == "(":
+            node = self.expression(1)
+            self.expect(")")
+            return node
+        if kind == "op" and text == "{":
+            return self.array()
+        if kind == "word":
+            return self.word(text)
+        raise FormulaSyntaxError(f"unexpected {text!r}")
+
+    def word(self, text: str) -> Node:
+        if text.endswith("!"):
+            return self.reference(self.ctx.sheet_name(text[:-1]))
+        upper = text.upper()
+        if self.peek() == ("op", "("):
+            self.take()
+            name = upper
+            for prefix in _PREFIXES:
+                if name.startswith(prefix.upper()):
+                    name = name[len(prefix) :]
+            return Call(name, self.arguments())
+        if self.peek()[0] == "bracket":
+            return self.table_ref(text, self.take()[1])
+        if upper in ("TRUE", "FALSE"):
+            return Lit(upper == "TRUE")
+        cell = self.cell_or_column(text, self.ctx.sheet)
+        if cell is not None:
+            return cell
+        return self.name(text)
+
+    def reference(self, sheet: str) -> Node:
+        kind, text = self.take()
+        if kind == "num" and self.peek() == ("op", ":"):  # Sheet!1:3
+            self.take()
+            last = int(self.take()[1])
+            return Ref(sheet, int(text), 1, last, MAX_COL, False, False)
+        if kind != "word":
+            if kind == "err":
+                return Lit(XlError(text))
+            raise FormulaSyntaxError(f"expected a reference after {sheet}!")
+        node = self.cell_or_column(text, sheet)
+        if node is None:
+            return self.name(text, sheet)
+        return node
+
+    def cell_or_column(self, text: str, sheet: str) -> Ref | None:
+        match = _CELL.match(text)
+        if match and col_index(match.group(2)) <= MAX_COL and int(match.group(4)) <= MAX_ROW:
+            row, col = int(match.group(4)), col_index(match.group(2))
+            relative = not match.group(3)
+            return Ref(sheet, row, col, row, col, relative, relative)
+        column = _COLUMN.match(text)
+        if column and self.peek() == ("op", ":"):
+            follow = self.peek(1)
+            other = _COLUMN.match(follow[1]) if follow[0] == "word" else None
+            if other:
+                self.take()
+                self.take()
+                c1, c2 = col_index(column.group(1)), col_index(other.group(1))
+                return Ref(sheet, 1, min(c1, c2), MAX_ROW, max(c1, c2), False, False)
+        return None
+
+    def name(self, text: str, sheet: str | None = None) -> Node:
+        key_sheet = (sheet or self.ctx.sheet).casefold()
+        upper = text.upper()
+        definition = self.ctx.names.get((key_sheet, upper)) or self.ctx.names.get((None, upper))
+        if definition is None:
+            if upper in self.ctx.tables or text.casefold() in self.ctx.tables:
+                return self.table_ref(text, "[]")
+            return Lit(XlError("#NAME?", f"unknown name {text}"))
+        try:
+            inner = parse_formula(definition, ParseContext(**{**self.ctx.__dict__, "row": 1}))
+        except FormulaSyntaxError:
+            return NameRef(upper, self.ctx.sheet)
+        if isinstance(inner, Ref):
+            inner.rel1 = inner.rel2 = False
+        return inner
+
+    def arguments(self) -> list[Node]:
+        args: list[Node] = []
+        if self.peek() == ("op", ")"):
+            self.take()
+            return args
+        while True:
+            if self.peek()[1] in (",", ")") and self.peek()[0] == "op":
+                args.append(Missing())
+            else:
+                args.append(self.expression(1))
+            kind, text = self.take()
+            if text == ")":
+                return args
+            if text != ",":
+                raise FormulaSyntaxError(f"expected , or ) in arguments, found {text!r}")
+
+    def array(self) -> Node:
+        rows: list[list[Any]] = [[]]
+        while True:
+            sign = 1.0
+            kind, text = self.take()
+            if text == "-":
+                sign, (kind, text) = -1.0, self.take()
+            if kind == "num":
+                rows[-1].append(sign * float(text))
+            elif kind == "str":
+                rows[-1].append(text[1:-1].replace('""', '"'))
+            elif kind == "word" and text.upper() in ("TRUE", "FALSE"):
+                rows[-1].append(text.upper() == "TRUE")
+            elif kind == "err":
+                rows[-1].append(XlError(text))
+            else:
+                raise FormulaSyntaxError("bad array constant")
+            kind, text = self.take()
+            if text == "}":
+                break
+            if text == ";":
+                rows.append([])
+            elif text != ",":
+                raise FormulaSyntaxError("bad array constant")
+        if len({len(r) for r in rows}) != 1:
+            raise FormulaSyntaxError("ragged array constant")
+        array = np.empty((len(rows), len(rows[0])), dtype=object)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                array[i, j] = value
+        return ArrayLit(array)
+
+    def table_ref(self, table_name: str | None, spec: str) -> Node:
+        if table_name is None:
+            table = next(
+                (
+                    t
+                    for t in self.ctx.tables.values()
+                    if t.sheet == self.ctx.sheet
+                    and t.r1 <= self.ctx.row <= t.r2
+                    and t.c1 <= self.ctx.col <= t.c2
+                ),
+                None,
+            )
+        else:
+            table = self.ctx.tables.get(table_name.casefold())
+        if table is None:
+            raise FormulaSyntaxError(f"unknown table {table_name!r}")
+        return _resolve_table(table, spec, self.ctx.row)
+
+
+_PART = re.compile(r"\[((?:[^\[\]']|'.)*)\]")
+
+
+def _resolve_table(table: TableInfo, spec: str, row: int) -> Ref:
+    inner = spec[1:-1].strip()
+    this_row = False
+    if inner.startswith("@"):
+        this_row, inner = True, inner[1:].strip()
+    parts = _PART.findall(inner) if inner.startswith("[") else ([inner] if inner else [])
+    items: set[str] = set()
+    columns: list[str] = []
+    if inner.startswith("[") and ":" in inner:  # [a]:[b] column span
+        pieces = [p for p in parts if not p.startswith("#")]
+        items = {p.upper() for p in parts if p.startswith("#")}
+        columns = [pieces[0], pieces[-1]] if pieces else []
+    else:
+        for part in parts:
+            if part.startswith("#"):
+                items.add(part.upper())
+            else:
+                columns.append(part)
+    this_row = this_row or "#THIS ROW" in items
+    data_r1, data_r2 = table.r1 + table.header_rows, table.r2 - table.totals_rows
+    if this_row:
+        r1 = r2 = row
+    elif "#ALL" in items:
+        r1, r2 = table.r1, table.r2
+    else:
+        r1 = table.r1 if "#HEADERS" in items else data_r1
+        r2 = data_r2 if ("#DATA" in items or not items or "#HEADERS" not in items) else data_r1 - 1
+        if "#HEADERS" in items and "#DATA" not in items:
+            r2 = table.r1
+        if "#TOTALS" in items:
+            r2 = table.r2
+            if "#DATA" not in items:
+                r1 = data_r2 + 1
+    if columns:
+        c1, c2 = table.column(columns[0]), table.column(columns[-1])
+    else:
+        c1, c2 = table.c1, table.c2
+    return Ref(table.sheet, r1, min(c1, c2), r2, max(c1, c2), this_row, this_row)
+
+
+def parse_formula(text: str, context: ParseContext) -> Node:
+    """Parse formula ``text`` (with or without the leading ``=``) as seen from ``context``."""
+    if text.startswith("="):
+        text = text[1:]
+    return _Parser(text, context).parse()
+
+
+# --- row-shape keys: which formulas of a column are "the same formula" -----------------------
+
+_SHAPE = re.compile(
+    r"""("(?:[^"]|"")*")|('(?:[^']|'')+'!)|(\[[^\]]*\]?)|"""
+    r"""(?<![\w.$])(\$?[A-Za-z]{1,3})(\$?)(\d+)(?![\w(!\[])"""
+)
+
+
+def row_shape(text: str, row: int) -> str:
+    """``text`` with relative row numbers written as offsets from ``row`` (R1C1-like).
+
+    Two formulas in one column with the same shape differ only by the row they sit in.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(4) is None:
+            return match.group(0)
+        if match.group(5):
+            return match.group(0)
+        return f"{match.group(4)}[{int(match.group(6)) - row}]"
+
+    return _SHAPE.sub(replace, text)
+
+
+def error_literal(text: str) -> bool:
+    """True when ``text`` is an Excel error code."""
+    return text in ERROR_CODES

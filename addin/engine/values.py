@@ -1,0 +1,194 @@
+"""Cell values inside the engine: Python scalars, ``None`` for empty, ``XlError`` for errors.
+
+Numbers are ``float`` (Excel has no integers), text is ``str``, logicals are ``bool``. Ranges
+and arrays are 2-D numpy object arrays of those scalars.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+ERROR_CODES = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
+
+
+class XlError:
+    """An Excel error value (``#VALUE!``...) with, where known, the reason it arose."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: str, reason: str = "") -> None:
+        self.code = code
+        self.reason = reason
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, XlError) and other.code == self.code
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"XlError({self.code}{': ' + self.reason if self.reason else ''})"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ExcelError(Exception):
+    """Raised inside function implementations; the caller turns it into its ``XlError``."""
+
+    def __init__(self, error: XlError | str, reason: str = "") -> None:
+        self.error = error if isinstance(error, XlError) else XlError(error, reason)
+        super().__init__(self.error.code)
+
+
+def err(code: str, reason: str = "") -> XlError:
+    """A new error value of ``code``."""
+    return XlError(code, reason)
+
+
+VALUE, DIV0, NA, NAME, REF, NUM = "#VALUE!", "#DIV/0!", "#N/A", "#NAME?", "#REF!", "#NUM!"
+
+_NUMBER_TEXT = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*%?\s*$")
+
+
+def is_error(value: Any) -> bool:
+    """True for an error value."""
+    return type(value) is XlError
+
+
+def parse_number_text(text: str) -> float | None:
+    """The number a text reads as in arithmetic ("5", " 2.5 ", "50%"), else ``None``."""
+    if not _NUMBER_TEXT.match(text):
+        return None
+    text = text.strip()
+    if text.endswith("%"):
+        return float(text[:-1]) / 100.0
+    return float(text)
+
+
+def to_number(value: Any) -> float:
+    """Coerce as Excel arithmetic does; raises ``ExcelError`` (#VALUE! or the error itself)."""
+    kind = type(value)
+    if kind is float:
+        return value
+    if value is None:
+        return 0.0
+    if kind is bool:
+        return 1.0 if value else 0.0
+    if kind is int or isinstance(value, int | float | np.number):
+        return float(value)
+    if kind is XlError:
+        raise ExcelError(value)
+    if isinstance(value, str):
+        number = parse_number_text(value)
+        if number is None:
+            raise ExcelError(VALUE, f"{value!r} is not a number")
+        return number
+    raise ExcelError(VALUE)
+
+
+def to_text(value: Any) -> str:
+    """Coerce to text as ``&`` does."""
+    if value is None:
+        return ""
+    if type(value) is XlError:
+        raise ExcelError(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float | int):
+        return number_text(float(value))
+    return str(value)
+
+
+def number_text(number: float) -> str:
+    """A number as Excel's General format writes it in text (15 significant digits)."""
+    if math.isinf(number) or math.isnan(number):
+        return "#NUM!"
+    if number == int(number) and abs(number) < 1e15:
+        return str(int(number))
+    text = f"{number:.15g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}E{'+' if int(exponent) >= 0 else '-'}{abs(int(exponent)):02d}"
+    return text
+
+
+def to_bool(value: Any) -> bool:
+    """Coerce to a logical as IF/AND do."""
+    if type(value) is bool:
+        return value
+    if value is None:
+        return False
+    if type(value) is XlError:
+        raise ExcelError(value)
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        upper = value.strip().upper()
+        if upper == "TRUE":
+            return True
+        if upper == "FALSE":
+            return False
+    raise ExcelError(VALUE, f"{value!r} is not a logical value")
+
+
+def _type_rank(value: Any) -> int:
+    if isinstance(value, bool):
+        return 2
+    if isinstance(value, str):
+        return 1
+    return 0
+
+
+def compare(a: Any, b: Any) -> int:
+    """Excel ordering of two scalars: numbers < text < logicals; text ignores case."""
+    if a is None:
+        a = "" if isinstance(b, str) else (False if isinstance(b, bool) else 0.0)
+    if b is None:
+        b = "" if isinstance(a, str) else (False if isinstance(a, bool) else 0.0)
+    ra, rb = _type_rank(a), _type_rank(b)
+    if ra != rb:
+        return -1 if ra < rb else 1
+    if ra == 1:
+        a, b = a.casefold(), b.casefold()
+    return (a > b) - (a < b)
+
+
+def as_array(value: Any) -> np.ndarray:
+    """Any value as a 2-D object array (a scalar is 1 x 1)."""
+    if isinstance(value, np.ndarray):
+        return value if value.ndim == 2 else value.reshape(1, -1)
+    out = np.empty((1, 1), dtype=object)
+    out[0, 0] = value
+    return out
+
+
+def clean(value: Any) -> Any:
+    """A Python/numpy value as an engine scalar (float numbers, None for empty)."""
+    if value is None or type(value) in (str, bool, XlError):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.number):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if math.isinf(number):
+            return XlError(NUM)
+        return number
+    return value
