@@ -12,10 +12,8 @@ from pathlib import Path
 
 import click
 
-from addin.jobs import weigh_tracker
-from addin.outputs import OutputError, check_output, write_table
-from udfs.intake import TrackerUnusable
-from udfs.policy import PolicyError, load_policy
+# Commands import what they need when they run, so that `caseload --help` and light commands
+# start fast (pandas, openpyxl and xlwings take ~0.4 s to import).
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -64,6 +62,11 @@ def main() -> None:
 )
 def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None:
     """Weigh TRACKER and write the per-worker result (tracker-format.md columns)."""
+    from addin.jobs import weigh_tracker
+    from addin.outputs import OutputError, check_output, write_table
+    from udfs.intake import TrackerUnusable
+    from udfs.policy import PolicyError, load_policy
+
     try:
         rules = load_policy(policy)
         if output is not None:
