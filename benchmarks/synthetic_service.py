@@ -11,21 +11,11 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from udfs.intake import CASE_FIELDS, WORKER_FIELDS
 from udfs.policy import Policy
 
-WORKER_COLUMNS = ["worker_id", "team", "role", "fte", "asye_months", "agency", "reduction_pct"]
-CASE_COLUMNS = [
-    "case_id",
-    "worker_id",
-    "team",
-    "family_id",
-    "category",
-    "level",
-    "status",
-    "distance_miles",
-    "placement_unstable",
-    "age",
-]
+WORKER_COLUMNS = [f for f in WORKER_FIELDS if f != "asye_start"]
+CASE_COLUMNS = list(CASE_FIELDS)
 
 
 def service(

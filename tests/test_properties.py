@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from udfs.capacity import capacities
+from udfs.intake import CASE_FIELDS
 from udfs.model import weigh
 from udfs.policy import PRESETS, preset
 from udfs.weights import case_weights
@@ -51,18 +52,7 @@ def frames(cases: list[dict], fte: float = 1.0) -> tuple[pd.DataFrame, pd.DataFr
             }
             for i, case in enumerate(cases)
         ],
-        columns=[
-            "case_id",
-            "worker_id",
-            "team",
-            "family_id",
-            "category",
-            "level",
-            "status",
-            "distance_miles",
-            "placement_unstable",
-            "age",
-        ],
+        columns=list(CASE_FIELDS),
     )
     table["level"] = table["level"].astype(float)
     table["distance_miles"] = table["distance_miles"].astype(float)
