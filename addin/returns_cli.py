@@ -1,14 +1,15 @@
 """Commands of the `caseload` CLI for business support's returns (docs/returns.md).
 
-``caseload map``, ``caseload snapshot``, ``caseload return census`` and
-``caseload report quarterly``. Exit status: 0 everything read and written; 1 a file unusable,
-rows rejected or the return has errors (the rest still processed); 2 nothing could be done
-(bad option, no usable file, an output that would overwrite an input).
+``caseload map``, ``caseload snapshot``, ``caseload return census``,
+``caseload report quarterly`` and ``caseload review gmt``. Exit status: 0 everything read and
+written; 1 a file unusable, rows rejected or the return has errors (the rest still processed);
+2 nothing could be done (bad option, no usable file, an output that would overwrite an input).
 """
 
 from __future__ import annotations
 
 import calendar
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -233,4 +234,46 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
     click.echo(f"wrote {csv_out} (as at {month})", err=True)
 
 
-COMMANDS: list[click.Command] = [map_command, snapshot_command, return_group, report_group]
+@click.group("review")
+def review_group() -> None:
+    """Review workbooks filled from the monthly history."""
+
+
+@review_group.command("gmt")
+@click.option("--quarter", required=True, help="The quarter, YYYYQn (calendar quarters).")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="OUT.xlsx")
+@db_option
+@policy_option
+def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None) -> None:
+    """Fill the GMT quarterly review template with each month of the quarter from the history
+    (a month not in the history is shown as not available)."""
+    from addin.returns.gmt_review import write_gmt_review
+
+    inputs = [db]
+    if policy is not None and Path(policy).is_file():
+        inputs.append(Path(policy))
+    check_new_output(output, inputs, (".xlsx",))
+    if not db.exists():
+        _fail(f"{db}: no history database (run caseload snapshot first)")
+    rules = _policy(policy)
+    try:
+        figures, _ = write_gmt_review(db, quarter, rules, output)
+    except HistoryError as exc:
+        _fail(str(exc))
+        return
+    except sqlite3.DatabaseError as exc:
+        _fail(f"{db}: not a history database ({exc})")
+        return
+    shown = ", ".join(figures.stored)
+    click.echo(f"wrote {output} (months: {shown})", err=True)
+    for month in figures.missing:
+        click.echo(f"{month}: no snapshot in the history; shown as not available", err=True)
+
+
+COMMANDS: list[click.Command] = [
+    map_command,
+    snapshot_command,
+    return_group,
+    report_group,
+    review_group,
+]

@@ -7,7 +7,8 @@ aim, workers over maximum and over for more than the policy's months, unallocate
 category (CP, LAC, CIN, other), agency and ASYE headcount, and the teams above the service
 average that need GMT agreement. All of it is native formulas (SUMIFS on Data, VLOOKUP on the
 Policy table), with native charts of average caseload by team against its range and of the
-trend over the quarter.
+trend over the quarter. A month of the quarter with no row in Data shows ``not available``
+(never 0) beside its month and in every figure of its block.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from workbook_templates.common import instructions_sheet, lookup, policy_sheet
 from workbook_templates.spec import Chart, Column, Highlight, Sheet, Table, WorkbookSpec, rag_rules
 
 GMT_AGREEMENT = "GMT agreement needed"
+NOT_AVAILABLE = "not available"
 DATA_ROWS = 120
 REVIEW_HEADERS = [
     "team",
@@ -58,10 +60,12 @@ def data_columns(policy: Policy) -> list[str]:
 def gmt_spec(
     policy: Policy,
     months: list[date] | None = None,
-    figures: list[pd.DataFrame] | None = None,
+    figures: list[pd.DataFrame | None] | None = None,
     title: str = "GMT quarterly review of caseloads",
 ) -> WorkbookSpec:
-    """The review for ``policy``; ``figures`` are each month's ``team_figures`` (CW_TEAMS)."""
+    """The review for ``policy``; ``figures`` are each month's ``team_figures`` (CW_TEAMS),
+    one per month of ``months``; ``None`` for a month with no figures (its block shows
+    ``not available``)."""
     months = list(months or [])
     figures = list(figures or [])
     data = _data_sheet(policy, months, figures)
@@ -77,10 +81,12 @@ def gmt_spec(
     )
 
 
-def _data_sheet(policy: Policy, months: list[date], figures: list[pd.DataFrame]) -> Sheet:
+def _data_sheet(policy: Policy, months: list[date], figures: list[pd.DataFrame | None]) -> Sheet:
     names = data_columns(policy)
     rows: list[list[Any]] = []
     for month, frame in zip(months, figures, strict=True):
+        if frame is None:
+            continue
         for record in frame.to_dict("records"):
             rows.append([month, *[_value(record.get(name)) for name in names[1:]]])
     sheet = Sheet("Data", freeze="C2", tab_colour="FFC000")
@@ -101,7 +107,7 @@ def _value(value: Any) -> Any:
 
 
 def _review_sheet(
-    policy: Policy, months: list[date], figures: list[pd.DataFrame], title: str
+    policy: Policy, months: list[date], figures: list[pd.DataFrame | None], title: str
 ) -> Sheet:
     sheet = Sheet("Review", freeze="B4", protect=True, tab_colour="305496")
     sheet.put("A1", title, style="title")
@@ -115,16 +121,16 @@ def _review_sheet(
     first = months[0] if months else None
     sheet.put("C3", first, style="input", locked=False, number_format="mmm yyyy")
     names = data_columns(policy)
-    data_last = max(DATA_ROWS, sum(len(f) for f in figures) + 40) + 1
+    data_last = max(DATA_ROWS, sum(len(f) for f in figures if f is not None) + 40) + 1
     data = {
         name: f"Data!${get_column_letter(i + 1)}$2:${get_column_letter(i + 1)}${data_last}"
         for i, name in enumerate(names)
     }
     teams = list(policy.teams)
     block = len(teams) + 4
-    sheet.widths.update({"A": 12, "B": 9})
+    sheet.widths.update({"A": 12, "B": 12})
     for i in range(2, len(REVIEW_HEADERS)):
-        sheet.widths[get_column_letter(i + 1)] = 11
+        sheet.widths[get_column_letter(i + 1)] = 12  # wide enough for "not available"
     sheet.widths["I"] = 15
     sheet.widths["T"] = 22
     trend_rows: list[int] = []
@@ -134,7 +140,7 @@ def _review_sheet(
         frame = figures[m] if m < len(figures) else None
         month_value = months[m] if m < len(months) else None
         sheet.put(f"A{top}", "month", style="label")
-        formula = "=$C$3" if m == 0 else f'=IF($C$3="","",EDATE($C$3,{m}))'
+        formula = '=IF($C$3="","",$C$3)' if m == 0 else f'=IF($C$3="","",EDATE($C$3,{m}))'
         sheet.put(
             f"B{top}",
             formula,
@@ -142,9 +148,18 @@ def _review_sheet(
             number_format="mmm yyyy",
             cached=month_value if month_value else "",
         )
+        # "not available" when a month is given and Data has no row of it, else ""
+        missing = bool(month_value) and frame is None
+        sheet.put(
+            f"C{top}",
+            f'=IF(N({month_cell})=0,"",IF(COUNTIF({data["month"]},{month_cell})=0,'
+            f'"{NOT_AVAILABLE}",""))',
+            style="flag",
+            cached=NOT_AVAILABLE if missing else "",
+        )
         header = [h.format(n=policy.escalate_after_months) for h in REVIEW_HEADERS]
         sheet.row(f"A{top + 1}", header, style="header")
-        rows = _block(sheet, policy, teams, top + 2, month_cell, data, frame)
+        rows = _block(sheet, policy, teams, top + 2, month_cell, data, frame, f"$C${top}", missing)
         trend_rows.append(rows)
         last = top + 2 + len(teams)
         sheet.highlights += rag_rules(
@@ -187,10 +202,26 @@ def _block(
     month_cell: str,
     data: dict[str, str],
     frame: pd.DataFrame | None,
+    flag: str,
+    missing: bool,
 ) -> int:
-    """Team rows then the service row; returns the service row number."""
+    """Team rows then the service row; returns the service row number.
+
+    ``flag`` is the block's availability cell: when it holds ``not available`` every figure
+    shows that text (the comparisons and the GMT flag stay blank) instead of a 0 from SUMIFS.
+    ``missing``: the month is given and has no figures (cached values ``not available``).
+    """
     service = first + len(teams)
     records = {} if frame is None else {r["team"]: r for r in frame.to_dict("records")}
+
+    def guard(formula: str, blank: bool = False) -> str:
+        shown = '""' if blank else flag
+        return f'IF({flag}<>"",{shown},{formula})'
+
+    def put(ref: str, formula: str, cached: Any, blank: bool = False, **options: Any) -> None:
+        if missing:
+            cached = "" if blank else NOT_AVAILABLE
+        sheet.put(ref, "=" + guard(formula, blank), cached=cached, **options)
 
     def pick(name: str) -> str:
         return f"SUMIFS({data[name]},{data['month']},{month_cell},{data['team']},$A{{r}})"
@@ -249,13 +280,24 @@ def _block(
         }
         sheet.put(f"A{r}", code, style="label")
         for letter, (formula, cached) in values.items():
-            sheet.put(
-                f"{letter}{r}",
-                "=" + formula.replace("{r}", str(r)),
-                style="formula",
-                cached=cached,
-                number_format=_fmt(letter),
-            )
+            formula = formula.replace("{r}", str(r))
+            if letter in "GHJ":  # the policy's range and aim: known whatever the month
+                sheet.put(
+                    f"{letter}{r}",
+                    "=" + formula,
+                    style="formula",
+                    cached=cached,
+                    number_format=_fmt(letter),
+                )
+            else:
+                put(
+                    f"{letter}{r}",
+                    formula,
+                    cached,
+                    blank=letter in "IK",
+                    style="formula",
+                    number_format=_fmt(letter),
+                )
         cached_rows.append({k: v[1] for k, v in values.items()})
     # the service row: native totals of the team rows
     span = lambda col: f"{col}{first}:{col}{service - 1}"  # noqa: E731
@@ -264,25 +306,25 @@ def _block(
     service_wpf = totals["U"] / totals["C"] if totals["C"] > 0 else ""
     sheet.put(f"A{service}", SERVICE, style="label")
     for col in "BCDLMNOPQRSU":
-        sheet.put(
+        put(
             f"{col}{service}",
-            f"=SUM({span(col)})",
+            f"SUM({span(col)})",
+            totals[col],
             style="formula",
-            cached=totals[col],
             number_format=_fmt(col),
         )
-    sheet.put(
+    put(
         f"E{service}",
-        f'=IF(C{service}=0,"",D{service}/C{service})',
+        f'IF(C{service}=0,"",D{service}/C{service})',
+        service_cpf,
         style="formula",
-        cached=service_cpf,
         number_format="0.0",
     )
-    sheet.put(
+    put(
         f"F{service}",
-        f'=IF(C{service}=0,"",U{service}/C{service})',
+        f'IF(C{service}=0,"",U{service}/C{service})',
+        service_wpf,
         style="formula",
-        cached=service_wpf,
         number_format="0.0",
     )
     sheet.put(
@@ -291,22 +333,22 @@ def _block(
         style="formula",
         cached=policy.service_aim,
     )
-    sheet.put(
+    put(
         f"K{service}",
-        f'=IF(E{service}="","",IF(E{service}>J{service},"above aim",""))',
+        f'IF(E{service}="","",IF(E{service}>J{service},"above aim",""))',
+        "" if service_cpf == "" else ("above aim" if service_cpf > policy.service_aim else ""),
+        blank=True,
         style="formula",
-        cached=""
-        if service_cpf == ""
-        else ("above aim" if service_cpf > policy.service_aim else ""),
     )
     for offset, row in enumerate(cached_rows):
         r = first + offset
         above = row["E"] != "" and service_cpf != "" and row["E"] > service_cpf
-        sheet.put(
+        put(
             f"T{r}",
-            f'=IF(OR(E{r}="",$E${service}=""),"",IF(E{r}>$E${service},"{GMT_AGREEMENT}",""))',
+            f'IF(OR(E{r}="",$E${service}=""),"",IF(E{r}>$E${service},"{GMT_AGREEMENT}",""))',
+            GMT_AGREEMENT if above else "",
+            blank=True,
             style="flag",
-            cached=GMT_AGREEMENT if above else "",
         )
     return service
 
@@ -388,6 +430,8 @@ def _instructions(policy: Policy) -> list[str]:
         f"{policy.escalate_after_months} months are those who should already have been escalated. "
         "A team above the service average is flagged: GMT agreement needed.",
         "Unallocated cases are those held by team managers, by category (CP, LAC, CIN, other).",
+        "A month with no row in Data shows 'not available' beside its month and in each "
+        "figure: not yet pasted, or no snapshot of it in the monthly history.",
         "# Protection",
         "Review and Policy are protected without a password; only the quarter cell and the Data "
         "table take typing.",

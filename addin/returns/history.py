@@ -22,7 +22,7 @@ from udfs.escalation import ESCALATE, RECORD_REASON
 from udfs.escalation import months_over as _months_over
 from udfs.model import Weighing
 from udfs.policy import Policy
-from udfs.teams import team_figures
+from udfs.teams import SERVICE, team_figures
 
 DEFAULT_DB = "caseload-history.sqlite"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -203,3 +203,17 @@ def escalation(db: str | Path, month: str, policy: Policy) -> pd.DataFrame:
             "action": action,
         }
     )
+
+
+def month_team_figures(db: str | Path, month: str, policy: Policy) -> pd.DataFrame:
+    """The team table stored for ``month`` with ``workers_over_long`` filled in from the
+    history: per team (and ``SERVICE``), workers over maximum for more than
+    ``policy.escalate_after_months`` consecutive months up to ``month``."""
+    table = team_history(db, month)
+    escalated = escalation(db, month, policy)
+    long_over = escalated["months_over"] > policy.escalate_after_months
+    by_team = escalated[long_over].groupby("team").size()
+    table["workers_over_long"] = [
+        int(long_over.sum()) if t == SERVICE else int(by_team.get(t, 0)) for t in table["team"]
+    ]
+    return table

@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from addin.outputs import NUMBER_FORMATS, inert
 from addin.returns.history import (
     HistoryError,
-    escalation,
+    month_team_figures,
     months,
     quarter_months,
     team_history,
@@ -47,13 +47,7 @@ def quarter_figures(db: str | Path, quarter: str, policy: Policy) -> tuple[str, 
     if not stored:
         raise HistoryError(f"no snapshot in the history for any month of {quarter}")
     month = stored[-1]
-    table = team_history(db, month)
-    escalated = escalation(db, month, policy)
-    long_over = escalated["months_over"] > policy.escalate_after_months
-    by_team = escalated[long_over].groupby("team").size()
-    table["workers_over_long"] = [
-        int(long_over.sum()) if t == SERVICE else int(by_team.get(t, 0)) for t in table["team"]
-    ]
+    table = month_team_figures(db, month, policy)
     table.insert(0, "month", month)
     return month, table
 
