@@ -6,6 +6,7 @@ still written for the rest); 2 the file cannot be used.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -43,7 +44,34 @@ def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
     sys.exit(status)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live in other modules, imported only when they are run (or listed by --help),
+# so that one command does not pay for every other command's imports.
+LAZY_COMMANDS = {
+    "recalc": "addin.recalc_cli:recalc",
+    "template": "addin.templates_cli:template",
+    "demo": "addin.templates_cli:demo",
+    "map": "addin.returns_cli:map_command",
+    "snapshot": "addin.returns_cli:snapshot_command",
+    "return": "addin.returns_cli:return_group",
+    "report": "addin.returns_cli:report_group",
+    "review": "addin.returns_cli:review_group",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module when the command is first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module_name, attribute = LAZY_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="caseload-weighting")
 def main() -> None:
     """Caseload weighting for children's social care."""
@@ -125,16 +153,6 @@ def _write_text(text: str, output: Path | None) -> None:
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
 
-
-def _register() -> None:
-    from addin import recalc_cli, returns_cli, templates_cli
-
-    for module in (recalc_cli, templates_cli, returns_cli):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()
 
 if __name__ == "__main__":
     main()

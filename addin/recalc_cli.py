@@ -84,6 +84,3 @@ def recalc(book: Path, output: Path | None, policy: str | None, in_place: bool) 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_UNUSABLE)
-
-
-COMMANDS: list[click.Command] = [recalc]

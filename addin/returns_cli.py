@@ -268,12 +268,3 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
     click.echo(f"wrote {output} (months: {shown})", err=True)
     for month in figures.missing:
         click.echo(f"{month}: no snapshot in the history; shown as not available", err=True)
-
-
-COMMANDS: list[click.Command] = [
-    map_command,
-    snapshot_command,
-    return_group,
-    report_group,
-    review_group,
-]

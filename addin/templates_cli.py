@@ -64,6 +64,3 @@ def demo(policy: str | None, output: Path, seed: int) -> None:
     records = [p for p in built.files if p.parent != built.folder]
     if records:
         click.echo(f"wrote {len(records)} supervision records in {records[0].parent}")
-
-
-COMMANDS: list[click.Command] = [template, demo]
