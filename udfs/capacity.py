@@ -15,14 +15,14 @@ def experience_factors(role: pd.Series, asye_months: pd.Series, policy: Policy) 
     Fixed per role (SW 1.0, PS 0 ...); a role with a ramp (ASYE) rises from ``factor`` to
     ``ramp_to`` over ``ramp_months`` months: blank months read as 0, beyond the ramp as its end.
     """
-    months = asye_months.to_numpy(dtype=float)
+    months = np.asarray(asye_months, dtype=float)
     months = np.where(np.isnan(months), 0.0, months)
     factor = lookup(role, {code: r.factor for code, r in policy.roles.items()}, np.nan)
     factor = factor.astype(float)
     for code, record in policy.roles.items():
         if record.ramp_to is None or record.ramp_months is None:
             continue
-        mine = role.to_numpy() == code
+        mine = np.asarray(role) == code
         share = np.clip(months, 0.0, record.ramp_months) / record.ramp_months
         factor = np.where(mine, record.factor + (record.ramp_to - record.factor) * share, factor)
     return factor
@@ -40,7 +40,7 @@ def team_ranges(
     for code, record in policy.teams.items():
         if record.under_18 is None:
             continue
-        mine = (team.to_numpy() == code) & under_18
+        mine = (np.asarray(team) == code) & under_18
         low = np.where(mine, record.under_18.min, low)
         high = np.where(mine, record.under_18.max, high)
     return low, high
@@ -58,9 +58,9 @@ def capacities(
     """(capacity_min, capacity_max): team range x FTE x experience x (1 - reduction / 100)."""
     low, high = team_ranges(team, under_18, policy)
     scale = (
-        fte.to_numpy(dtype=float)
+        np.asarray(fte, dtype=float)
         * experience_factors(role, asye_months, policy)
-        * (1.0 - reduction_pct.fillna(0.0).to_numpy(dtype=float) / 100.0)
+        * (1.0 - np.nan_to_num(np.asarray(reduction_pct, dtype=float)) / 100.0)
     )
     return low * scale, high * scale
 

@@ -34,7 +34,14 @@ from udfs.model import RESULT_COLUMNS, family_codes, weigh
 from udfs.policy import Policy, PolicyError, load_policy, policy_from_table, policy_table
 from udfs.status import worker_status
 from udfs.teams import team_figures
-from udfs.weights import AWAITING_CLOSURE, case_weights, separately_capped, sibling_factors
+from udfs.weights import (
+    ACTIVE,
+    AWAITING_CLOSURE,
+    STATUSES,
+    case_weights,
+    separately_capped,
+    sibling_factors,
+)
 
 CATEGORY = "Caseload weighting"
 POLICY_DOC = (
@@ -217,32 +224,28 @@ def CW_CASE_WEIGHT(
     )
     reader = _read("CW_CASE_WEIGHT", frame, CASE_FIELDS, ("category",))
     cats = reader.codes("category", {c: c for c in rules.categories}, "category", required=True)
-    levels, _ = reader.number("level", 1.0, 4.0, "level")
-    reader.reject("level", (levels.notna() & (levels % 1 != 0)).to_numpy(), "level must be whole")
-    states = reader.codes(
-        "status", {"active": "active", AWAITING_CLOSURE: AWAITING_CLOSURE}, "status", required=False
-    )
-    states = states.replace("", "active")
+    levels = reader.level()
+    states = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
+    states = np.where(states == "", ACTIVE, states)
     distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
     unstable = reader.yes_no("placement_unstable")
     usable = ~reader.bad & ~reader.blank
     weights = case_weights(
-        cats.where(usable, next(iter(rules.categories))),
-        levels.where(usable),
+        np.where(usable, cats, next(iter(rules.categories))),
+        np.where(usable, levels, np.nan),
         states,
         distance,
         unstable,
         rules,
     )
     workers = reader.ids("worker_id", required=False)
-    worker_code, _ = pd.factorize(workers.replace("", None))
-    worker_code = np.where(usable, worker_code, -1)
+    worker_code = np.where(usable & (workers != ""), pd.factorize(workers)[0], -1)
     in_range = ~separately_capped(cats, rules) & usable
     factors = sibling_factors(
         worker_code,
         family_codes(reader.ids("family_id", required=False)),
         weights,
-        states.to_numpy() == AWAITING_CLOSURE,
+        states == AWAITING_CLOSURE,
         in_range,
         rules.weights.sibling_factor,
     )
@@ -286,18 +289,18 @@ def CW_CAPACITY(
     teams = reader.codes("team", {c: c for c in rules.teams}, "team", required=True)
     roles = reader.codes("role", {c: c for c in rules.roles}, "role", required=True)
     ftes, _ = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)
-    reader.reject("fte", ftes.isna().to_numpy() & ~reader.bad, "FTE is blank")
+    reader.reject("fte", reader.empty("fte"), "FTE is blank")
     months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
     cut, cut_pct = reader.number("reduction_pct", 0.0, 100.0, "reduction_pct")
-    cut = cut.where(~cut_pct, cut * 100.0)
+    cut = np.where(cut_pct, cut * 100.0, cut)
     usable = ~reader.bad & ~reader.blank
     young_flags = np.array([_truthy(v) for v in (young * len(frame) if len(young) == 1 else young)])
     low, high = capacities(
-        teams.where(usable, next(iter(rules.teams))),
-        roles.where(usable, next(iter(rules.roles))),
-        ftes.where(usable, 0.0),
+        np.where(usable, teams, next(iter(rules.teams))),
+        np.where(usable, roles, next(iter(rules.roles))),
+        np.where(usable, ftes, 0.0),
         months,
-        cut.fillna(0.0),
+        np.nan_to_num(cut),
         young_flags[: len(frame)],
         rules,
     )

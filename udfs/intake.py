@@ -161,11 +161,20 @@ def _cell_text(value: object) -> str:
     return whole.group(1) if whole else text
 
 
-def _text(raw: pd.Series) -> pd.Series:
+def _text(cells: np.ndarray) -> np.ndarray:
     """Cells as trimmed text, converting each distinct value once (columns repeat values)."""
-    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
-    table = np.array([_cell_text(u) for u in uniques] + [""], dtype=object)
-    return pd.Series(table[codes], index=raw.index, dtype=object)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    return np.array([_cell_text(u) for u in uniques] + [""], dtype=object)[codes]
+
+
+def _is_blank_cell(value: object) -> bool:
+    return value is None or value != value or (isinstance(value, str) and value.strip() == "")
+
+
+def _blank(cells: np.ndarray) -> np.ndarray:
+    """True where a cell is empty (None, NaN or only spaces), one check per distinct value."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    return np.array([_is_blank_cell(u) for u in uniques] + [True], dtype=bool)[codes]
 
 
 CODE_SEPARATORS = re.compile(r"[\s\-_]+")
@@ -176,9 +185,9 @@ def _code_key(text: str) -> str:
     return CODE_SEPARATORS.sub("_", text.strip()).upper()
 
 
-def _per_value(raw: pd.Series, convert: Callable[[object], tuple]) -> list[np.ndarray]:
+def _per_value(cells: np.ndarray, convert: Callable[[object], tuple]) -> list[np.ndarray]:
     """Apply ``convert`` once per distinct cell value; one array per item it returns."""
-    codes, uniques = pd.factorize(raw.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     converted = [convert(u) for u in uniques] + [convert(None)]
     return [np.array(column, dtype=object)[codes] for column in zip(*converted, strict=True)]
 
@@ -200,14 +209,15 @@ def _number_value(value: object) -> tuple[float, bool, bool]:
     return (number / 100.0 if percent else number), percent, False
 
 
-def _numbers(raw: pd.Series, percent: pd.Series | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _numbers(
+    cells: np.ndarray, percent: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(value, shown_as_percent, unreadable): ``50%`` -> 0.5 shown as percent."""
-    value, pct_text, unreadable = _per_value(raw, _number_value)
-    value = pd.Series(value.astype(float), index=raw.index)
-    shown_pct = pd.Series(pct_text.astype(bool), index=raw.index)
+    value, pct_text, unreadable = _per_value(cells, _number_value)
+    shown_pct = pct_text.astype(bool)
     if percent is not None:
-        shown_pct = shown_pct | percent.fillna(False).astype(bool).to_numpy()
-    return value, shown_pct, pd.Series(unreadable.astype(bool), index=raw.index)
+        shown_pct |= percent
+    return value.astype(float), shown_pct, unreadable.astype(bool)
 
 
 def _yes_no_value(value: object) -> tuple[bool, bool]:
@@ -215,12 +225,9 @@ def _yes_no_value(value: object) -> tuple[bool, bool]:
     return text in YES, not (text in YES or text in NO or text == "")
 
 
-def _yes_no(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    yes, unreadable = _per_value(raw, _yes_no_value)
-    return (
-        pd.Series(yes.astype(bool), index=raw.index),
-        pd.Series(unreadable.astype(bool), index=raw.index),
-    )
+def _yes_no(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    yes, unreadable = _per_value(cells, _yes_no_value)
+    return yes.astype(bool), unreadable.astype(bool)
 
 
 def _months_since(start: object, as_at: date) -> float:
@@ -266,32 +273,39 @@ class FieldReader:
         self.n = len(raw.frame)
         self.bad = np.zeros(self.n, dtype=bool)
         self.rejections: list[Rejection] = []
-        self._texts: dict[str, pd.Series] = {}
-        self._values: dict[str, pd.Series] = {}
+        self._texts: dict[str, np.ndarray] = {}
+        self._values: dict[str, np.ndarray] = {}
         self.blank = np.logical_and.reduce(
-            [(self.text(name) == "").to_numpy() for name in columns] or [np.ones(self.n, bool)]
+            [self.empty(name) for name in columns] or [np.ones(self.n, bool)]
         )
 
-    def text(self, name: str) -> pd.Series:
+    def text(self, name: str) -> np.ndarray:
         """A column's cells as trimmed text (computed once)."""
         if name not in self._texts:
             self._texts[name] = _text(self.cell_values(name))
         return self._texts[name]
 
-    def cell_values(self, name: str) -> pd.Series:
+    def empty(self, name: str) -> np.ndarray:
+        """True where a column's cell is blank."""
+        if name in self._texts:
+            return self._texts[name] == ""
+        return _blank(self.cell_values(name))
+
+    def cell_values(self, name: str) -> np.ndarray:
         """A column's cells as read (computed once; all blank for a column not present)."""
         if name not in self._values:
             if name in self.columns:
                 cells = self.raw.frame.iloc[:, self.columns[name]].to_numpy(dtype=object)
             else:
                 cells = np.full(self.n, None, dtype=object)
-            self._values[name] = pd.Series(cells, dtype=object)
+            self._values[name] = cells
         return self._values[name]
 
-    def percent(self, name: str) -> pd.Series | None:
+    def percent(self, name: str) -> np.ndarray | None:
         if self.raw.percent is None or name not in self.columns:
             return None
-        return self.raw.percent.iloc[:, self.columns[name]].reset_index(drop=True)
+        flags = self.raw.percent.iloc[:, self.columns[name]].to_numpy(dtype=object)
+        return np.array([bool(flag) for flag in flags], dtype=bool)
 
     def reject(
         self, name: str, mask: np.ndarray, reason: str | list[str] | Callable[[int], str]
@@ -304,7 +318,7 @@ class FieldReader:
         for position in np.flatnonzero(mask):
             row = self.raw.first_row + int(position)
             column = self.raw.first_col + self.columns.get(name, 0)
-            value = values.iloc[position]
+            value = values[position]
             self.rejections.append(
                 Rejection(
                     sheet=self.raw.sheet,
@@ -317,10 +331,10 @@ class FieldReader:
             )
         self.bad |= mask
 
-    def codes(self, name: str, allowed: dict[str, str], what: str, required: bool) -> pd.Series:
+    def codes(self, name: str, allowed: dict[str, str], what: str, required: bool) -> np.ndarray:
         """Codes matched ignoring case, spaces, hyphens and underscores."""
         lookup = {_code_key(key): code for key, code in allowed.items()}
-        positions, uniques = pd.factorize(self.text(name).to_numpy(dtype=object))
+        positions, uniques = pd.factorize(self.text(name))
         found = [lookup.get(_code_key(u), "") for u in uniques]
         blank = np.array([u == "" for u in uniques] + [True])[positions]
         matched = np.array(found + [""], dtype=object)[positions]
@@ -328,42 +342,55 @@ class FieldReader:
         self.reject(name, unknown, f"unknown {what}: expected one of {', '.join(allowed)}")
         if required:
             self.reject(name, blank, f"{what} is blank")
-        return pd.Series(matched, dtype=object)
+        return matched
 
-    def ids(self, name: str, required: bool) -> pd.Series:
-        text = self.text(name)
+    def ids(self, name: str, required: bool) -> np.ndarray:
+        """IDs as text ('' blank); a blank required ID rejects its row."""
         if required:
-            self.reject(name, (text == "").to_numpy(), f"{name} is blank")
-        return text.astype(object)
+            self.reject(name, self.empty(name), f"{name} is blank")
+        return self.text(name)
 
     def number(
         self, name: str, low: float, high: float, what: str, low_open: bool = False
-    ) -> tuple[pd.Series, pd.Series]:
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(value, shown_as_percent): NaN where blank; outside the bounds rejects the row."""
         value, shown_pct, unreadable = _numbers(self.cell_values(name), self.percent(name))
-        self.reject(name, unreadable.to_numpy(), f"{what} is not a number")
-        below = value <= low if low_open else value < low
-        outside = (below | (value > high)).fillna(False).to_numpy()
+        self.reject(name, unreadable, f"{what} is not a number")
+        with np.errstate(invalid="ignore"):
+            below = value <= low if low_open else value < low
+            outside = below | (value > high)
         bracket = "(" if low_open else "["
         self.reject(
             name,
             outside,
-            lambda position: (
-                f"{what} {value.iloc[position]:g} is outside {bracket}{low:g}, {high:g}]"
-            ),
+            lambda position: f"{what} {value[position]:g} is outside {bracket}{low:g}, {high:g}]",
         )
-        return value.where(~unreadable), shown_pct
+        return value, shown_pct
 
-    def yes_no(self, name: str) -> pd.Series:
+    def level(self, name: str = "level") -> np.ndarray:
+        """Complexity levels: whole numbers 1-4, NaN where blank (the category's default)."""
+        level, _ = self.number(name, 1.0, 4.0, "level")
+        fractional = ~np.isnan(level) & (np.nan_to_num(level) % 1 != 0)
+        self.reject(name, fractional, "level must be a whole number 1-4")
+        return level
+
+    def yes_no(self, name: str) -> np.ndarray:
+        """True for yes; anything but yes/no (or blank) rejects the row."""
         yes, unreadable = _yes_no(self.cell_values(name))
-        self.reject(name, unreadable.to_numpy(), f"{name} must be yes or no")
+        self.reject(name, unreadable, f"{name} must be yes or no")
         return yes
 
-    def first_wins(self, ids: pd.Series, name: str) -> np.ndarray:
+    def first_wins(self, ids: np.ndarray, name: str) -> np.ndarray:
         """Reject later rows repeating an ID; returns the mask of those duplicates."""
         filled = (ids != "") & ~self.blank
-        duplicate = ids.duplicated(keep="first").to_numpy() & filled.to_numpy()
+        duplicate = pd.Series(ids).duplicated(keep="first").to_numpy() & filled
         self.reject(name, duplicate, f"duplicate {name}: the first row with it stands")
         return duplicate
+
+
+def _member(values: np.ndarray, items: object) -> np.ndarray:
+    """True where a value is one of ``items`` (a hash lookup, not a scan)."""
+    return pd.Series(values, dtype=object).isin(list(items)).to_numpy()
 
 
 def shown_value(value: object) -> str:
@@ -390,7 +417,7 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     team = reader.codes("team", {c: c for c in policy.teams}, "team", required=True)
     role = reader.codes("role", {c: c for c in policy.roles}, "role", required=True)
     fte, _ = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)  # 50% is already 0.5
-    reader.reject("fte", (reader.text("fte") == "").to_numpy(), "FTE is blank")
+    reader.reject("fte", reader.empty("fte"), "FTE is blank")
     months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
     if "asye_start" in reader.columns:
         starts = reader.cell_values("asye_start")
@@ -402,13 +429,12 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
             except ValueError as exc:
                 reasons[position] = f"asye_start {exc}"
         reader.reject("asye_start", np.array([bool(r) for r in reasons]), reasons)
-        months = months.fillna(pd.Series(from_start))
+        months = np.where(np.isnan(months), from_start, months)
     agency = reader.yes_no("agency")
     reduction, reduction_pct = reader.number("reduction_pct", 0.0, np.inf, "reduction_pct")
-    reduction = reduction.where(~reduction_pct, reduction * 100.0)
-    reader.reject(
-        "reduction_pct", (reduction > 100).fillna(False).to_numpy(), "reduction_pct is above 100"
-    )
+    reduction = np.where(reduction_pct, reduction * 100.0, reduction)
+    with np.errstate(invalid="ignore"):
+        reader.reject("reduction_pct", reduction > 100, "reduction_pct is above 100")
     duplicate = reader.first_wins(worker_id, "worker_id")
     frame = pd.DataFrame(
         {
@@ -418,14 +444,12 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
             "fte": fte,
             "asye_months": months,
             "agency": agency,
-            "reduction_pct": reduction.fillna(0.0),
-            "incomplete": duplicate,
+            "reduction_pct": np.nan_to_num(reduction, nan=0.0),
+            # the first row of a duplicated id stands, but its worker is incomplete
+            "incomplete": _member(worker_id, worker_id[duplicate]),
             "row": raw.first_row + np.arange(reader.n),
         }
     )
-    # the first row of a duplicated id stands, but its worker is incomplete
-    repeated = set(worker_id[duplicate])
-    frame["incomplete"] = frame["worker_id"].isin(repeated)
     keep = ~reader.bad & ~reader.blank
     return frame[keep].reset_index(drop=True), reader
 
@@ -442,26 +466,23 @@ def read_cases(
     category = reader.codes(
         "category", {c: c for c in policy.categories}, "category", required=True
     )
-    level, _ = reader.number("level", 1.0, 4.0, "level")
-    fractional = (level.notna() & (level % 1 != 0)).to_numpy()
-    reader.reject("level", fractional, "level must be a whole number 1-4")
+    level = reader.level()
     status = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
-    status = status.replace("", ACTIVE)
+    status = np.where(status == "", ACTIVE, status)
     distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
     unstable = reader.yes_no("placement_unstable")
     age, _ = reader.number("age", 0.0, 150.0, "age")
 
     known = set(workers["worker_id"])
-    allocated = (worker_id != "").to_numpy()
-    of_rejected = allocated & worker_id.isin(rejected_worker_ids - known).to_numpy()
+    allocated = worker_id != ""
+    of_rejected = allocated & _member(worker_id, rejected_worker_ids - known)
     reader.reject("worker_id", of_rejected, "this worker's row in Workers was rejected")
-    unknown = allocated & ~worker_id.isin(known | rejected_worker_ids).to_numpy()
+    unknown = allocated & ~_member(worker_id, known | rejected_worker_ids)
     reader.reject("worker_id", unknown, "worker is not in Workers")
     duplicate = reader.first_wins(case_id, "case_id")
 
     touched = set(worker_id[reader.bad & allocated & ~reader.blank]) & known
-    repeated = set(case_id[duplicate])
-    first_of_repeated = case_id.isin(repeated).to_numpy() & ~duplicate & ~reader.bad
+    first_of_repeated = _member(case_id, case_id[duplicate]) & ~duplicate & ~reader.bad
     touched |= set(worker_id[first_of_repeated & allocated]) & known
     frame = pd.DataFrame(
         {

@@ -50,9 +50,9 @@ class Weighing:
         return self.workers[RESULT_COLUMNS]
 
 
-def family_codes(family_id: pd.Series) -> np.ndarray:
+def family_codes(family_id: pd.Series | np.ndarray) -> np.ndarray:
     """Integer code per family id; -1 where blank (a family of one)."""
-    codes, uniques = pd.factorize(family_id.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(np.asarray(family_id, dtype=object), use_na_sentinel=True)
     blank = np.flatnonzero(pd.isna(uniques) | (uniques == ""))
     return np.where(np.isin(codes, blank), -1, codes)
 

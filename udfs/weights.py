@@ -19,7 +19,7 @@ STATUSES = (ACTIVE, AWAITING_CLOSURE)
 def effective_levels(category: pd.Series, level: pd.Series, policy: Policy) -> np.ndarray:
     """Each case's level: its own, or its category's default where blank."""
     defaults = lookup(category, {k: c.default_level for k, c in policy.categories.items()}, np.nan)
-    own = level.to_numpy(dtype=float)
+    own = np.asarray(level, dtype=float)
     return np.where(np.isnan(own), defaults.astype(float), own)
 
 
@@ -42,11 +42,12 @@ def case_weights(
     with_modifiers = lookup(
         category, {code: c.placement_modifiers for code, c in policy.categories.items()}, False
     ).astype(bool)
-    far = distance_miles.to_numpy(dtype=float) > placement.distance_over_miles
-    unstable = placement_unstable.to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        far = np.asarray(distance_miles, dtype=float) > placement.distance_over_miles
+    unstable = np.asarray(placement_unstable, dtype=bool)
     modifier = placement.distance_add * far + placement.unstable_add * unstable
     weight = level_weight + np.where(with_modifiers, modifier, 0.0)
-    closing = status.to_numpy() == AWAITING_CLOSURE
+    closing = np.asarray(status) == AWAITING_CLOSURE
     return np.where(closing, weight * policy.weights.awaiting_closure_factor, weight)
 
 
