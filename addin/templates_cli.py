@@ -48,7 +48,12 @@ def template(name: str, policy: str | None, output: Path) -> None:
 @click.option("--seed", default=2024, show_default=True, help="Seed of the synthetic service.")
 def demo(policy: str | None, output: Path, seed: int) -> None:
     """Build a synthetic service and write its tracker, supervision records, GMT review and
-    per-worker result CSV into a folder."""
+    per-worker result CSV into a folder.
+
+    Every workbook is recalculated by the headless engine (the pure functions' values where
+    the engine is not available). Exit status 1 when a formula cell ended in an error (each is
+    listed on stderr).
+    """
     try:
         rules = load_policy(policy)
     except PolicyError as exc:
@@ -64,3 +69,15 @@ def demo(policy: str | None, output: Path, seed: int) -> None:
     records = [p for p in built.files if p.parent != built.folder]
     if records:
         click.echo(f"wrote {len(records)} supervision records in {records[0].parent}")
+    books = sum(1 for p in built.files if p.suffix == ".xlsx")
+    if built.recalculated_by == "engine":
+        found = f"{len(built.errors)} error cell(s)" if built.errors else "no error cells"
+        click.echo(f"recalculated {books} workbooks with the headless engine: {found}")
+    else:
+        click.echo(
+            f"headless engine not available: {books} workbooks carry the pure functions' values"
+        )
+    for problem in built.errors:
+        click.echo(f"error: {problem}", err=True)
+    if built.errors:
+        sys.exit(1)

@@ -51,6 +51,17 @@ def test_demo_has_over_awaiting_closure_and_escalation(demo) -> None:
     assert "escalate" in set(latest.actions)
 
 
+def test_demo_workbooks_recalculated_by_the_engine(demo) -> None:
+    assert demo.recalculated_by == "engine"
+    assert demo.errors == []
+    record = next(p for p in demo.files if p.parent.name == "supervision")
+    sheet = load_workbook(record, data_only=True)["Record"]
+    capacity = LETTERS["policy_capacity"]
+    assert all(
+        isinstance(sheet[f"{capacity}{FIRST_ROW + i}"].value, float | int) for i in range(12)
+    )
+
+
 def test_tracker_summary_equals_caseload_weigh(demo) -> None:
     tracker = demo.folder / "team-caseload-tracker.xlsx"
     weighed = weigh_tracker(tracker, load_policy()).weighing.result
@@ -183,6 +194,7 @@ def test_cli_demo_writes_folder(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "d")])
     assert out.exit_code == 0, out.output
     assert "team-caseload-tracker.xlsx" in out.output
+    assert "with the headless engine: no error cells" in out.output
     assert len(list((tmp_path / "d" / "supervision").glob("*.xlsx"))) > 90
 
 

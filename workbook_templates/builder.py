@@ -13,6 +13,7 @@ import html
 import math
 import re
 import zipfile
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
@@ -123,8 +125,9 @@ def _build_sheet(book: Workbook, spec: Sheet) -> None:
         sheet.sheet_properties.tabColor = spec.tab_colour
     for table in spec.tables:
         _build_table(sheet, table)
+    styles: dict[tuple[Any, ...], StyleArray] = {}
     for ref, cell in spec.cells.items():
-        _write_cell(sheet, ref, cell)
+        _write_cell(sheet, ref, cell, styles)
     for letter, width in spec.widths.items():
         sheet.column_dimensions[letter].width = width
     for validation in spec.validations:
@@ -161,7 +164,12 @@ def _build_sheet(book: Workbook, spec: Sheet) -> None:
         protection.sort = False
 
 
-def _write_cell(sheet: Any, ref: str, cell: Cell) -> None:
+def _write_cell(
+    sheet: Any, ref: str, cell: Cell, styles: dict[tuple[Any, ...], StyleArray] | None = None
+) -> None:
+    """Write one cell; ``styles`` caches the style of each (style, format, locked) of the sheet,
+    copied onto unstyled cells instead of being set attribute by attribute (openpyxl hashes
+    every style object it is given, the builder's slowest step)."""
     target = sheet[ref]
     if cell.array_ref:
         target.value = ArrayFormula(cell.array_ref, cell.value)
@@ -169,11 +177,19 @@ def _write_cell(sheet: Any, ref: str, cell: Cell) -> None:
             _write_spill(sheet, ref, cell)
     else:
         target.value = cell.value
-    for attribute, value in STYLES[cell.style].items():
-        setattr(target, attribute, value)
-    if cell.number_format:
-        target.number_format = cell.number_format
-    target.protection = Protection(locked=cell.locked)
+    key = (cell.style, cell.number_format, cell.locked)
+    known = styles.get(key) if styles is not None and not target.has_style else None
+    if known is not None:
+        target._style = copy(known)
+    else:
+        fresh = not target.has_style
+        for attribute, value in STYLES[cell.style].items():
+            setattr(target, attribute, value)
+        if cell.number_format:
+            target.number_format = cell.number_format
+        target.protection = Protection(locked=cell.locked)
+        if styles is not None and fresh:
+            styles[key] = copy(target._style)
     if cell.comment:
         target.comment = Comment(cell.comment, "caseload-weighting")
 
@@ -208,11 +224,18 @@ def _build_table(sheet: Any, table: Table) -> None:
         for c, value in enumerate(values):
             sheet.cell(row0 + r, col0 + c, _plain(value))
     for offset, column in enumerate(table.columns):
+        body_style: StyleArray | None = None  # set once, then copied down the column
         for r in range(1, body_rows + 1):
             target = sheet.cell(row0 + r, col0 + offset)
+            fresh = not target.has_style
+            if fresh and body_style is not None:
+                target._style = copy(body_style)
+                continue
             target.protection = Protection(locked=False)
             if column.number_format:
                 target.number_format = column.number_format
+            if fresh:
+                body_style = copy(target._style)
         letter = get_column_letter(col0 + offset)
         body = f"{letter}{row0 + 1}:{letter}{row0 + body_rows}"
         if column.choices or column.kind != "any":

@@ -18,9 +18,21 @@ POLICY_SHEET = "Policy"
 MIN_POLICY_ROWS = 140
 
 
+_ROWS: dict[int, tuple[Policy, list[tuple[str, Any]]]] = {}
+
+
 def policy_rows(policy: Policy) -> list[tuple[str, Any]]:
-    """The key/value rows written to the Policy sheet (lists as comma-separated text)."""
-    return [(key, value) for key, value in policy_table(policy)]
+    """The key/value rows written to the Policy sheet (lists as comma-separated text).
+
+    Worked out once per policy object (policies are frozen; every formula that looks a key up
+    asks for them).
+    """
+    known = _ROWS.get(id(policy))
+    if known is None or known[0] is not policy:
+        if len(_ROWS) > 32:
+            _ROWS.clear()
+        known = _ROWS[id(policy)] = (policy, [(key, value) for key, value in policy_table(policy)])
+    return list(known[1])
 
 
 def policy_ref(policy: Policy) -> str:

@@ -2,12 +2,20 @@
 
 ``build_template(name, policy, path)`` writes one blank template; ``build_demo(folder, policy)``
 writes the whole demo: the tracker (latest month), a supervision record per case-holding
-worker, the GMT quarterly review and the per-worker result CSV, every figure computed by the
-pure model (the code behind the CW_ functions) and cached in the workbooks.
+worker, the GMT quarterly review and the per-worker result CSV.
+
+Every workbook is recalculated before it is written: the builder writes it (with the values
+the pure model, the code behind the CW_ functions, computed) to a scratch folder, the headless
+engine (``addin.engine``) calculates every formula, and the engine's copy, formulas and
+computed values, is saved in the demo folder. Cells that end in an error are reported in
+``Demo.errors``. Where the engine cannot be imported, the builder's workbooks are written as
+they are, with the pure model's values.
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -57,12 +65,55 @@ def build_template(name: str, policy: Policy, path: str | Path) -> Path:
 
 @dataclass
 class Demo:
-    """What the demo wrote, and the data it computed it from."""
+    """What the demo wrote, and the data it computed it from.
+
+    ``recalculated_by`` is ``"engine"`` (the headless engine calculated every formula) or
+    ``"pure functions"`` (the engine could not be imported: the builder's values stand);
+    ``errors`` lists each formula cell that ended in an error, as ``file: Sheet!A1: #CODE
+    (reason)``.
+    """
 
     folder: Path
     service: SyntheticService
     history: list[Month]
     files: list[Path] = field(default_factory=list)
+    recalculated_by: str = "pure functions"
+    errors: list[str] = field(default_factory=list)
+
+
+def engine_workbook() -> Any | None:
+    """The engine's ``Workbook`` class, or ``None`` when the engine cannot be imported."""
+    try:
+        from addin.engine import Workbook
+    except ImportError:
+        return None
+    return Workbook
+
+
+class RecalculatingWriter:
+    """Writes template specs as recalculated workbooks (see the module docstring).
+
+    ``save(spec, path)`` builds into ``scratch``, calculates with the engine and saves the
+    engine's copy at ``path``; it returns the error cells found. Without an engine class it
+    builds straight to ``path`` (the pure model's cached values).
+    """
+
+    def __init__(self, scratch: Path, workbook_class: Any | None) -> None:
+        self.scratch = scratch
+        self.workbook_class = workbook_class
+
+    def save(self, spec: WorkbookSpec, path: Path) -> list[str]:
+        """Write ``spec`` to ``path``; the error cells of its recalculation."""
+        if self.workbook_class is None:
+            save_workbook(spec, path)
+            return []
+        built = self.scratch / f"built-{path.name}"
+        save_workbook(spec, built)
+        book = self.workbook_class.load(built)
+        book.calculate()
+        book.save_copy(path)
+        built.unlink()
+        return [f"{path.name}: {problem}" for problem in book.errors]
 
 
 def supervision_months(
@@ -113,16 +164,35 @@ def _supervisor(service: SyntheticService, worker: dict[str, Any]) -> str:
     return ""
 
 
-def build_demo(folder: str | Path, policy: Policy, seed: int = 2024) -> Demo:
-    """Write the demo workbooks and the per-worker result CSV into ``folder``."""
+def build_demo(
+    folder: str | Path,
+    policy: Policy,
+    seed: int = 2024,
+    engine: Callable[[], Any | None] = engine_workbook,
+) -> Demo:
+    """Write the demo workbooks (recalculated) and the per-worker result CSV into ``folder``.
+
+    ``engine`` gives the engine's ``Workbook`` class, or ``None`` to keep the pure model's
+    values (what happens when the engine cannot be imported).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     service = synthetic_service(policy, seed)
     history = service_history(service, policy)
     demo = Demo(folder, service, history)
+    workbook_class = engine()
+    demo.recalculated_by = "engine" if workbook_class is not None else "pure functions"
+    with tempfile.TemporaryDirectory(prefix="caseload-demo-") as scratch:
+        writer = RecalculatingWriter(Path(scratch), workbook_class)
+        _write_demo(demo, policy, writer)
+    return demo
+
+
+def _write_demo(demo: Demo, policy: Policy, writer: RecalculatingWriter) -> None:
+    folder, service, history = demo.folder, demo.service, demo.history
     latest = history[-1]
     tracker = folder / "team-caseload-tracker.xlsx"
-    save_workbook(
+    demo.errors += writer.save(
         tracker_spec(
             policy, latest.workers_rows, latest.cases_rows, "Team caseload tracker (demo)"
         ),
@@ -134,7 +204,9 @@ def build_demo(folder: str | Path, policy: Policy, seed: int = 2024) -> Demo:
     demo.files.append(result)
     quarter = history[-3:]
     gmt = folder / "gmt-quarterly-review.xlsx"
-    save_workbook(gmt_spec(policy, [m.month for m in quarter], [m.teams for m in quarter]), gmt)
+    demo.errors += writer.save(
+        gmt_spec(policy, [m.month for m in quarter], [m.teams for m in quarter]), gmt
+    )
     demo.files.append(gmt)
     records = folder / "supervision"
     records.mkdir(exist_ok=True)
@@ -144,7 +216,7 @@ def build_demo(folder: str | Path, policy: Policy, seed: int = 2024) -> Demo:
         months = supervision_months(service, history, index)
         first_asye = history[0].workers_rows[index + 1][4]
         path = records / f"supervision-{worker['worker_id']}.xlsx"
-        save_workbook(
+        demo.errors += writer.save(
             supervision_spec(
                 policy,
                 {**worker, "asye_months": first_asye},
@@ -155,4 +227,3 @@ def build_demo(folder: str | Path, policy: Policy, seed: int = 2024) -> Demo:
             path,
         )
         demo.files.append(path)
-    return demo

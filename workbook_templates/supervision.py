@@ -295,7 +295,8 @@ def _formula(kind: str, row: int, rules: str) -> str:
     if kind == "action":
         return f'=IF({over}="","",IF({over}>$H$6,"escalate",IF({over}>0,"record reason","")))'
     if kind == "policy_capacity":
-        months = f"N($C$8)+{row - FIRST_ROW}"
+        # the same formula in every row (a column that fills down and calculates as one run)
+        months = f"N($C$8)+ROW()-ROW($A${FIRST_ROW})"
         return (
             f'=IF(OR($C$5="",$C$6="",$C$7=""),"",CW_CAPACITY($C$5,$C$6,$C$7,{months},$C$9,'
             f'"max",FALSE,{rules}))'

@@ -89,6 +89,27 @@ def current_default_policy() -> str | None:
     return _DEFAULT_POLICY[-1]
 
 
+# CW_ functions whose result row i depends only on row i of these column arguments (and on
+# their other, single-value arguments): a formula column of them can be one call.
+ROW_WISE: dict[str, tuple[str, ...]] = {
+    "CW_CAPACITY": ("team", "role", "fte", "asye_months", "reduction_pct", "under_18"),
+    "CW_RANGE": ("team",),
+    "CW_STATUS": ("weighted", "capacity_min", "capacity_max", "children", "incomplete"),
+    "CW_LOAD": ("weighted", "capacity_max"),
+}
+
+
+def row_wise_positions(name: str, function: Callable[..., Any]) -> set[int]:
+    """Positions of the column arguments of a row-wise CW_ function (empty for the others)."""
+    columns = ROW_WISE.get(name)
+    if not columns:
+        return set()
+    import inspect
+
+    names = list(inspect.signature(function).parameters)
+    return {names.index(column) for column in columns if column in names}
+
+
 def policy_position(function: Callable[..., Any]) -> int | None:
     """Index of the ``policy`` parameter of a CW_ function, if it has one."""
     import inspect

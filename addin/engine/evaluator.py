@@ -116,19 +116,96 @@ def _scalar_op(op: str, a: Any, b: Any) -> Any:
 
 
 def _broadcast(op: str, a: Any, b: Any) -> Any:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        x = a if isinstance(a, np.ndarray) else np.full((1, 1), a, dtype=object)
-        y = b if isinstance(b, np.ndarray) else np.full((1, 1), b, dtype=object)
-        rows = max(x.shape[0], y.shape[0])
-        cols = max(x.shape[1], y.shape[1])
-        out = np.empty((rows, cols), dtype=object)
-        for i in range(rows):
-            for j in range(cols):
-                xi = _at(x, i, j)
-                yj = _at(y, i, j)
-                out[i, j] = XlError("#N/A") if xi is _OUT or yj is _OUT else _scalar_op(op, xi, yj)
-        return out
-    return _scalar_op(op, a, b)
+    if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
+        return _scalar_op(op, a, b)
+    x = a if isinstance(a, np.ndarray) else np.full((1, 1), a, dtype=object)
+    y = b if isinstance(b, np.ndarray) else np.full((1, 1), b, dtype=object)
+    if x.shape == y.shape or x.size == 1 or y.size == 1:
+        shape = x.shape if x.size >= y.size else y.shape
+        fast = _numeric_op(op, x, y)
+        if fast is not None:
+            return fast.reshape(shape)
+        xs, ys = x.ravel().tolist(), y.ravel().tolist()
+        if len(ys) == 1:
+            values = _against(op, xs, ys[0], False)
+        elif len(xs) == 1:
+            values = _against(op, ys, xs[0], True)
+        else:
+            values = [_scalar_op(op, p, q) for p, q in zip(xs, ys, strict=True)]
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out.reshape(shape)
+    rows = max(x.shape[0], y.shape[0])
+    cols = max(x.shape[1], y.shape[1])
+    out = np.empty((rows, cols), dtype=object)
+    for i in range(rows):
+        for j in range(cols):
+            xi = _at(x, i, j)
+            yj = _at(y, i, j)
+            out[i, j] = XlError("#N/A") if xi is _OUT or yj is _OUT else _scalar_op(op, xi, yj)
+    return out
+
+
+_NUMERIC_TYPES = {float, bool}
+
+
+def _numeric_op(op: str, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """``x op y`` in numpy when both hold only numbers and logicals (``None`` otherwise)."""
+    if op not in "+-*/" or x.size + y.size < 16:
+        return None
+    if not set(map(type, x.ravel().tolist())) <= _NUMERIC_TYPES:
+        return None
+    if not set(map(type, y.ravel().tolist())) <= _NUMERIC_TYPES:
+        return None
+    fx, fy = x.astype(float), y.astype(float)
+    if op == "/":
+        if not fy.all():
+            return None  # a #DIV/0! somewhere: cell by cell
+        result = fx / fy
+    else:
+        result = fx + fy if op == "+" else (fx - fy if op == "-" else fx * fy)
+    if not np.isfinite(result).all():
+        return None
+    return result.astype(object)
+
+
+def _against(op: str, values: list[Any], other: Any, flipped: bool) -> list[Any]:
+    """``v op other`` (``other op v`` when ``flipped``) for each of ``values``."""
+    if op in ("=", "<>") and type(other) in (str, float):
+        equal = _equal_to(values, other)
+        if op == "=":
+            return equal
+        return [v if type(v) is XlError else not v for v in equal]
+    if flipped:
+        return [_scalar_op(op, other, v) for v in values]
+    return [_scalar_op(op, v, other) for v in values]
+
+
+def _equal_to(values: list[Any], other: str | float) -> list[Any]:
+    """Excel's ``=`` of each value with a text or number (errors stay errors)."""
+    out: list[Any] = []
+    if type(other) is str:
+        key = other.casefold()
+        blank = other == ""
+        for v in values:
+            kind = type(v)
+            if kind is str:
+                out.append(v.casefold() == key)
+            elif v is None:
+                out.append(blank)
+            else:
+                out.append(v if kind is XlError else False)
+    else:
+        zero = other == 0.0
+        for v in values:
+            kind = type(v)
+            if kind is float:
+                out.append(v == other)
+            elif v is None:
+                out.append(zero)
+            else:
+                out.append(v if kind is XlError else False)
+    return out
 
 
 _OUT = object()
@@ -314,8 +391,46 @@ class Evaluator:
                 return XlError(VALUE, f"{node.name}: {exc}")
 
         if any(_rowwise(a) for a in args):
+            batched = self.custom_batch(node.name, function, args, run)
+            if batched is not None:
+                return batched
             return Vec(run([_pick(a, k) for a in args]) for k in range(self.n))
         return run(args)
+
+    def custom_batch(self, name: str, function: Any, args: list[Any], run: Any) -> Vec | None:
+        """A row-wise CW_ function down a formula column, called once with its per-row values
+        stacked into columns (one call instead of one per row; ``None`` when it does not apply).
+
+        Rows whose result is an error are recalculated on their own, so their reasons read as
+        a single row's call would give them.
+        """
+        columns = custom.row_wise_positions(name, function)
+        if not columns or self.n < 2:
+            return None
+        stacked: list[Any] = []
+        for position, arg in enumerate(args):
+            if not _rowwise(arg):
+                if position in columns and isinstance(arg, np.ndarray) and arg.size != 1:
+                    return None  # every row reads the whole range: not row by row
+                stacked.append(arg)
+                continue
+            if position not in columns:
+                return None
+            column = np.empty((self.n, 1), dtype=object)
+            for k, value in enumerate(arg):
+                if isinstance(value, np.ndarray):
+                    if value.size != 1:
+                        return None
+                    value = value.flat[0]
+                column[k, 0] = value
+            stacked.append(column)
+        result = run(stacked)
+        if not isinstance(result, np.ndarray) or result.shape != (self.n, 1):
+            return None
+        return Vec(
+            run([_pick(a, k) for a in args]) if type(value) is XlError else value
+            for k, value in enumerate(result[:, 0])
+        )
 
 
 def _row(ev: Evaluator, node: Call) -> Any:

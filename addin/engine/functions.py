@@ -26,6 +26,8 @@ from addin.engine.values import (
     XlError,
     as_array,
     compare,
+    number_text,
+    parse_number_text,
     to_bool,
     to_number,
     to_text,
@@ -43,18 +45,88 @@ MISSING: Any = _Missing()
 EPOCH = datetime(1899, 12, 30)
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 ERROR_AWARE: set[str] = set()
+# Functions whose arguments are single values: given a range or array there, Excel evaluates
+# them cell by cell and returns an array (LEN(TRIM(A2:A9)) inside SUMPRODUCT, say).
+ELEMENTWISE: set[str] = set()
 
 
-def register(name: str, error_aware: bool = False) -> Callable[[Callable[..., Any]], Any]:
-    """Decorator: make ``fn`` the implementation of Excel function ``name``."""
+def register(
+    name: str, error_aware: bool = False, elementwise: bool = False
+) -> Callable[[Callable[..., Any]], Any]:
+    """Decorator: make ``fn`` the implementation of Excel function ``name``.
+
+    ``error_aware`` functions receive error values instead of returning them unseen;
+    ``elementwise`` functions take single values and are applied cell by cell to array
+    arguments (``lift``).
+    """
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        FUNCTIONS[name] = fn
+        FUNCTIONS[name] = lift(fn, error_aware) if elementwise else fn
         if error_aware:
             ERROR_AWARE.add(name)
+        if elementwise:
+            ELEMENTWISE.add(name)
         return fn
 
     return decorate
+
+
+def lift(fn: Callable[..., Any], error_aware: bool = False) -> Callable[..., Any]:
+    """``fn`` of single values, applied cell by cell when an argument is an array.
+
+    Arrays broadcast as Excel's do (a single row or column is repeated; cells outside a
+    smaller array are #N/A); a one-cell array counts as its value.
+    """
+
+    def lifted(*args: Any) -> Any:
+        if not any(isinstance(a, np.ndarray) for a in args):
+            return fn(*args)
+        return elementwise(fn, args, error_aware)
+
+    lifted.__name__ = fn.__name__
+    lifted.__doc__ = fn.__doc__
+    return lifted
+
+
+def elementwise(fn: Callable[..., Any], args: tuple[Any, ...], error_aware: bool) -> Any:
+    """Apply ``fn`` to each cell of the broadcast array arguments (errors become values)."""
+    arrays = [a for a in args if isinstance(a, np.ndarray)]
+    if any(a.size == 0 for a in arrays):
+        raise ExcelError(VALUE)
+    if all(a.size == 1 for a in arrays):
+        values = [a.flat[0] if isinstance(a, np.ndarray) else a for a in args]
+        error = None if error_aware else next((v for v in values if type(v) is XlError), None)
+        return error if error is not None else fn(*values)
+    rows = max(a.shape[0] for a in arrays)
+    cols = max(a.shape[1] for a in arrays)
+    out = np.empty((rows, cols), dtype=object)
+    for i in range(rows):
+        for j in range(cols):
+            values = [_cell_at(a, i, j) if isinstance(a, np.ndarray) else a for a in args]
+            if any(v is _OUTSIDE for v in values):
+                out[i, j] = XlError(NA)
+                continue
+            if not error_aware:
+                error = next((v for v in values if type(v) is XlError), None)
+                if error is not None:
+                    out[i, j] = error
+                    continue
+            try:
+                out[i, j] = _scalar(fn(*values))
+            except ExcelError as exc:
+                out[i, j] = exc.error
+    return out
+
+
+_OUTSIDE = object()
+
+
+def _cell_at(array: np.ndarray, i: int, j: int) -> Any:
+    r = 0 if array.shape[0] == 1 else i
+    c = 0 if array.shape[1] == 1 else j
+    if r >= array.shape[0] or c >= array.shape[1]:
+        return _OUTSIDE
+    return array[r, c]
 
 
 def given(value: Any) -> bool:
@@ -194,32 +266,32 @@ def _round(number: float, digits: float, mode: str) -> float:
     return math.copysign(result / factor, number) if result else 0.0
 
 
-@register("ROUND")
+@register("ROUND", elementwise=True)
 def ROUND(number: Any, digits: Any = 0.0) -> float:
     return _round(to_number(number), to_number(digits), "half")
 
 
-@register("ROUNDUP")
+@register("ROUNDUP", elementwise=True)
 def ROUNDUP(number: Any, digits: Any = 0.0) -> float:
     return _round(to_number(number), to_number(digits), "up")
 
 
-@register("ROUNDDOWN")
+@register("ROUNDDOWN", elementwise=True)
 def ROUNDDOWN(number: Any, digits: Any = 0.0) -> float:
     return _round(to_number(number), to_number(digits), "down")
 
 
-@register("INT")
+@register("INT", elementwise=True)
 def INT(number: Any) -> float:
     return float(math.floor(to_number(number)))
 
 
-@register("ABS")
+@register("ABS", elementwise=True)
 def ABS(number: Any) -> float:
     return abs(to_number(number))
 
 
-@register("MOD")
+@register("MOD", elementwise=True)
 def MOD(number: Any, divisor: Any) -> float:
     d = to_number(divisor)
     if d == 0:
@@ -228,7 +300,7 @@ def MOD(number: Any, divisor: Any) -> float:
     return n - d * math.floor(n / d)
 
 
-@register("SQRT")
+@register("SQRT", elementwise=True)
 def SQRT(number: Any) -> float:
     n = to_number(number)
     if n < 0:
@@ -236,7 +308,7 @@ def SQRT(number: Any) -> float:
     return math.sqrt(n)
 
 
-@register("POWER")
+@register("POWER", elementwise=True)
 def POWER(number: Any, power: Any) -> float:
     return power_of(to_number(number), to_number(power))
 
@@ -259,6 +331,8 @@ def power_of(base: float, exponent: float) -> float:
 
 @register("IF", error_aware=True)
 def IF(condition: Any, then: Any = True, otherwise: Any = False) -> Any:
+    if isinstance(condition, np.ndarray) and condition.size > 1:
+        return elementwise(IF, (condition, then, otherwise), error_aware=True)
     if type(condition) is XlError:
         return condition
     chosen = then if to_bool(_scalar(condition)) else otherwise
@@ -290,6 +364,12 @@ def IFERROR(value: Any, fallback: Any) -> Any:
 
 @register("IFNA", error_aware=True)
 def IFNA(value: Any, fallback: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        out = value.copy()
+        for index, cell in np.ndenumerate(value):
+            if type(cell) is XlError and cell.code == NA:
+                out[index] = fallback
+        return out
     return fallback if type(value) is XlError and value.code == NA else value
 
 
@@ -310,7 +390,7 @@ def XOR(*args: Any) -> bool:
     return sum(to_bool(c) for c in cells(*args) if c is not None) % 2 == 1
 
 
-@register("NOT")
+@register("NOT", elementwise=True)
 def NOT(value: Any) -> bool:
     return not to_bool(value)
 
@@ -339,39 +419,39 @@ def _raise(code: str) -> Any:
     raise ExcelError(code)
 
 
-@register("ISBLANK", error_aware=True)
+@register("ISBLANK", error_aware=True, elementwise=True)
 def ISBLANK(value: Any) -> bool:
     return _scalar(value) is None
 
 
-@register("ISERROR", error_aware=True)
+@register("ISERROR", error_aware=True, elementwise=True)
 def ISERROR(value: Any) -> bool:
     return type(_scalar(value)) is XlError
 
 
-@register("ISERR", error_aware=True)
+@register("ISERR", error_aware=True, elementwise=True)
 def ISERR(value: Any) -> bool:
     value = _scalar(value)
     return type(value) is XlError and value.code != NA
 
 
-@register("ISNA", error_aware=True)
+@register("ISNA", error_aware=True, elementwise=True)
 def ISNA(value: Any) -> bool:
     value = _scalar(value)
     return type(value) is XlError and value.code == NA
 
 
-@register("ISNUMBER", error_aware=True)
+@register("ISNUMBER", error_aware=True, elementwise=True)
 def ISNUMBER(value: Any) -> bool:
     return type(_scalar(value)) is float
 
 
-@register("ISTEXT", error_aware=True)
+@register("ISTEXT", error_aware=True, elementwise=True)
 def ISTEXT(value: Any) -> bool:
     return type(_scalar(value)) is str
 
 
-@register("ISLOGICAL", error_aware=True)
+@register("ISLOGICAL", error_aware=True, elementwise=True)
 def ISLOGICAL(value: Any) -> bool:
     return type(_scalar(value)) is bool
 
@@ -381,7 +461,7 @@ def NA_() -> Any:
     raise ExcelError(NA)
 
 
-@register("N", error_aware=True)
+@register("N", error_aware=True, elementwise=True)
 def N(value: Any) -> Any:
     value = _scalar(value)
     if type(value) is XlError:
@@ -392,29 +472,29 @@ def N(value: Any) -> Any:
 # --- text ------------------------------------------------------------------------------------
 
 
-@register("LEN")
+@register("LEN", elementwise=True)
 def LEN(text: Any) -> float:
     return float(len(to_text(text)))
 
 
-@register("UPPER")
+@register("UPPER", elementwise=True)
 def UPPER(text: Any) -> str:
     return to_text(text).upper()
 
 
-@register("LOWER")
+@register("LOWER", elementwise=True)
 def LOWER(text: Any) -> str:
     return to_text(text).lower()
 
 
-@register("TRIM")
+@register("TRIM", elementwise=True)
 def TRIM(text: Any) -> str:
     return " ".join(to_text(text).split(" ")).strip() and " ".join(
         p for p in to_text(text).split(" ") if p
     )
 
 
-@register("LEFT")
+@register("LEFT", elementwise=True)
 def LEFT(text: Any, count: Any = 1.0) -> str:
     n = 1 if count is MISSING else int(to_number(count))
     if n < 0:
@@ -422,7 +502,7 @@ def LEFT(text: Any, count: Any = 1.0) -> str:
     return to_text(text)[:n]
 
 
-@register("RIGHT")
+@register("RIGHT", elementwise=True)
 def RIGHT(text: Any, count: Any = 1.0) -> str:
     n = 1 if count is MISSING else int(to_number(count))
     if n < 0:
@@ -430,7 +510,7 @@ def RIGHT(text: Any, count: Any = 1.0) -> str:
     return to_text(text)[-n:] if n else ""
 
 
-@register("MID")
+@register("MID", elementwise=True)
 def MID(text: Any, start: Any, count: Any) -> str:
     s, n = int(to_number(start)), int(to_number(count))
     if s < 1 or n < 0:
@@ -438,7 +518,7 @@ def MID(text: Any, start: Any, count: Any) -> str:
     return to_text(text)[s - 1 : s - 1 + n]
 
 
-@register("CONCATENATE")
+@register("CONCATENATE", elementwise=True)
 def CONCATENATE(*args: Any) -> str:
     return "".join(to_text(_scalar(a)) for a in args if a is not MISSING)
 
@@ -455,17 +535,17 @@ def TEXTJOIN(delimiter: Any, ignore_empty: Any, *args: Any) -> str:
     return to_text(delimiter).join(p for p in parts if p or not skip)
 
 
-@register("EXACT")
+@register("EXACT", elementwise=True)
 def EXACT(a: Any, b: Any) -> bool:
     return to_text(a) == to_text(b)
 
 
-@register("VALUE")
+@register("VALUE", elementwise=True)
 def VALUE_(text: Any) -> float:
     return to_number(text)
 
 
-@register("SUBSTITUTE")
+@register("SUBSTITUTE", elementwise=True)
 def SUBSTITUTE(text: Any, old: Any, new: Any, instance: Any = MISSING) -> str:
     source, find, replace = to_text(text), to_text(old), to_text(new)
     if instance is MISSING:
@@ -846,18 +926,53 @@ def TRANSPOSE(values: Any) -> Any:
 # --- dates -----------------------------------------------------------------------------------
 
 
+LEAP_BUG_END = 61  # Excel counts a 29 February 1900: serials below 61 are one day early
+LAST_SERIAL = 2958465  # 31 December 9999
+WEEKDAYS = ["Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
 def serial(day: date | datetime) -> float:
-    """Excel date serial of a date or datetime."""
+    """Excel date serial of a date or datetime (1 = 1 January 1900, as Excel counts)."""
     if not isinstance(day, datetime):
         day = datetime(day.year, day.month, day.day)
-    return (day - EPOCH) / timedelta(days=1)
+    number = (day - EPOCH) / timedelta(days=1)
+    return number - 1 if number < LEAP_BUG_END else number
 
 
 def from_serial(number: float) -> datetime:
-    """The datetime of an Excel serial number."""
+    """The datetime of an Excel serial number (serial 60, Excel's 29 February 1900, reads as
+    1 March 1900; use ``date_parts`` for the day Excel shows)."""
     if number < 0:
         raise ExcelError(NUM)
-    return EPOCH + timedelta(days=number)
+    return EPOCH + timedelta(days=number + 1 if number < LEAP_BUG_END else number)
+
+
+def date_parts(number: float) -> tuple[int, int, int]:
+    """(year, month, day) Excel shows for the day of a serial: 0 is 0 January 1900 and 60 is
+    29 February 1900 (Excel's 1900 leap-year bug); #NUM! outside 0 .. 31 December 9999."""
+    whole = math.floor(number)
+    if whole < 0 or whole > LAST_SERIAL:
+        raise ExcelError(NUM, f"{number:g} is not a date serial")
+    if whole == 0:
+        return 1900, 1, 0
+    if whole == LEAP_BUG_END - 1:
+        return 1900, 2, 29
+    day = from_serial(whole)
+    return day.year, day.month, day.day
 
 
 @register("TODAY")
@@ -870,7 +985,7 @@ def NOW() -> float:
     return serial(datetime.now())
 
 
-@register("DATE")
+@register("DATE", elementwise=True)
 def DATE(year: Any, month: Any, day: Any) -> float:
     y, m, d = int(to_number(year)), int(to_number(month)), int(to_number(day))
     if y < 1900:
@@ -879,25 +994,404 @@ def DATE(year: Any, month: Any, day: Any) -> float:
     return serial(date(y, m, 1)) + d - 1
 
 
-@register("YEAR")
+@register("YEAR", elementwise=True)
 def YEAR(value: Any) -> float:
-    return float(from_serial(to_number(value)).year)
+    return float(date_parts(to_number(value))[0])
 
 
-@register("MONTH")
+@register("MONTH", elementwise=True)
 def MONTH(value: Any) -> float:
-    return float(from_serial(to_number(value)).month)
+    return float(date_parts(to_number(value))[1])
 
 
-@register("DAY")
+@register("DAY", elementwise=True)
 def DAY(value: Any) -> float:
-    return float(from_serial(to_number(value)).day)
+    return float(date_parts(to_number(value))[2])
 
 
-@register("EDATE")
+@register("EDATE", elementwise=True)
 def EDATE(start: Any, months: Any) -> float:
     day = from_serial(to_number(start))
     total = day.month - 1 + int(to_number(months))
     y, m = day.year + total // 12, total % 12 + 1
     last = (date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)).day
     return serial(date(y, m, min(day.day, last)))
+
+
+# --- TEXT: Excel number formats ----------------------------------------------------------------
+#
+# A format is up to four sections separated by ";" (positive; negative; zero; text). A section
+# is a list of tokens: ("lit", text) shown as written, ("date", code) for d/m/y/h/s/AM-PM codes,
+# ("elapsed", "h"|"m"|"s") for [h]/[mm]/[ss], ("digit", "0"|"#"|"?"), ("point", "."),
+# ("comma", ","), ("percent", "%"), ("exp", "E+"|"E-"), ("text", "@"), ("general", "").
+
+Token = tuple[str, str]
+_DATE_LETTERS = "ymdhs"
+_NUMBER_FORMAT_CACHE: dict[str, list[list[Token]]] = {}
+
+
+def _format_sections(pattern: str) -> list[list[Token]]:
+    """The sections of a format, tokenised (cached per format text)."""
+    found = _NUMBER_FORMAT_CACHE.get(pattern)
+    if found is None:
+        if len(_NUMBER_FORMAT_CACHE) >= 4096:
+            _NUMBER_FORMAT_CACHE.clear()
+        found = _NUMBER_FORMAT_CACHE[pattern] = _tokenise(pattern)
+    return found
+
+
+def _tokenise(pattern: str) -> list[list[Token]]:
+    sections: list[list[Token]] = [[]]
+    tokens = sections[0]
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        lower = char.lower()
+        if char == ";":
+            tokens = []
+            sections.append(tokens)
+            i += 1
+        elif char == '"':
+            end = pattern.find('"', i + 1)
+            end = n if end < 0 else end
+            tokens.append(("lit", pattern[i + 1 : end]))
+            i = end + 1
+        elif char == "\\" or char == "!":
+            tokens.append(("lit", pattern[i + 1 : i + 2]))
+            i += 2
+        elif char == "_":  # space the width of the next character
+            tokens.append(("lit", " "))
+            i += 2
+        elif char == "*":  # repeat the next character to fill the cell: nothing in TEXT
+            i += 2
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            end = n if end < 0 else end
+            tokens.extend(_bracket(pattern[i + 1 : end]))
+            i = end + 1
+        elif pattern[i : i + 5].upper() == "AM/PM":
+            tokens.append(("date", pattern[i : i + 5]))
+            i += 5
+        elif pattern[i : i + 3].upper() == "A/P":
+            tokens.append(("date", pattern[i : i + 3]))
+            i += 3
+        elif pattern[i : i + 7].lower() == "general":
+            tokens.append(("general", ""))
+            i += 7
+        elif lower in _DATE_LETTERS:
+            j = i
+            while j < n and pattern[j].lower() == lower:
+                j += 1
+            tokens.append(("date", lower * (j - i)))
+            i = j
+        elif lower == "e" and i + 1 < n and pattern[i + 1] in "+-":
+            tokens.append(("exp", "E" + pattern[i + 1]))
+            i += 2
+        elif char in "0#?":
+            tokens.append(("digit", char))
+            i += 1
+        elif char == ".":
+            tokens.append(("point", "."))
+            i += 1
+        elif char == ",":
+            tokens.append(("comma", ","))
+            i += 1
+        elif char == "%":
+            tokens.append(("percent", "%"))
+            i += 1
+        elif char == "@":
+            tokens.append(("text", "@"))
+            i += 1
+        else:
+            tokens.append(("lit", char))
+            i += 1
+    return sections
+
+
+def _bracket(inside: str) -> list[Token]:
+    """Tokens of a ``[...]`` part: elapsed time, a currency symbol, or nothing (a colour)."""
+    lower = inside.lower()
+    if lower and set(lower) <= set("hms") and len(set(lower)) == 1:
+        return [("elapsed", lower[0] * len(lower))]
+    if inside.startswith("$"):
+        symbol = inside[1:].split("-")[0]
+        return [("lit", symbol)] if symbol else []
+    if inside[:1] in "<>=":
+        raise ExcelError(VALUE, f"TEXT: conditional format [{inside}] is not supported")
+    return []  # [Red], [Color 10] ...
+
+
+def _is_date_section(tokens: list[Token]) -> bool:
+    return any(kind in ("date", "elapsed") for kind, _ in tokens)
+
+
+@register("TEXT", elementwise=True)
+def TEXT(value: Any, format_text: Any) -> str:
+    """``value`` shown in an Excel number format: dates and times (d, dd, ddd, dddd, m ... mmmm,
+    yy, yyyy, h, hh, mm, ss, AM/PM, [h]), numbers (0, #, ?, decimals, thousands, %, E+00),
+    literal text, sections ``positive;negative;zero;text`` and ``@``. Serials follow Excel's
+    calendar (0 is 0 January 1900, 60 is 29 February 1900)."""
+    pattern = to_text(format_text)
+    sections = _format_sections(pattern)
+    if value is None:
+        value = 0.0
+    if type(value) is bool:
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        number = parse_number_text(value)
+        if number is None:
+            return _format_text(value, sections)
+        value = number
+    return format_number(to_number(value), sections)
+
+
+def _format_text(text: str, sections: list[list[Token]]) -> str:
+    if len(sections) >= 4:
+        section = sections[3]
+    elif any(kind == "text" for kind, _ in sections[0]):
+        section = sections[0]
+    else:
+        return text
+    return "".join(text if kind == "text" else part for kind, part in section)
+
+
+def format_number(number: float, sections: list[list[Token]]) -> str:
+    """``number`` in the tokenised format ``sections`` (see ``TEXT``)."""
+    numeric = sections[:3] if len(sections) >= 4 else sections
+    if len(numeric) >= 3 and number == 0:
+        section, sign = numeric[2], ""
+    elif len(numeric) >= 2 and number < 0:
+        section, sign, number = numeric[1], "", -number
+    else:
+        section, sign = numeric[0], ""
+        if number < 0:
+            sign, number = "-", -number
+    if not section:
+        return ""
+    if _is_date_section(section):
+        if sign:
+            raise ExcelError(VALUE, "TEXT: a negative number cannot be shown as a date")
+        return _format_date(number, section)
+    return sign + _format_plain(number, section)
+
+
+def _format_date(number: float, tokens: list[Token]) -> str:
+    if number >= LAST_SERIAL + 1:
+        raise ExcelError(VALUE, f"TEXT: {number:g} is after 31 December 9999")
+    digits = 0  # decimals of seconds shown (ss.00)
+    for index, (kind, code) in enumerate(tokens):
+        following = tokens[index + 1][0] if index + 1 < len(tokens) else ""
+        if kind == "date" and code[0] == "s" and following == "point":
+            rest = tokens[index + 2 :]
+            digits = next((k for k, t in enumerate(rest) if t != ("digit", "0")), len(rest))
+    scale = 10**digits
+    ticks = round(number * 86400 * scale)  # Excel rounds to the precision shown
+    whole_days, in_day = divmod(ticks, 86400 * scale)
+    seconds_total, fraction = divmod(in_day, scale)
+    hour, rest = divmod(seconds_total, 3600)
+    minute, second = divmod(rest, 60)
+    year, month, day = date_parts(float(whole_days))
+    twelve = any(kind == "date" and "/" in code for kind, code in tokens)
+    minutes_at = _minute_positions(tokens)
+    out: list[str] = []
+    skip_fraction = 0
+    for index, (kind, code) in enumerate(tokens):
+        if skip_fraction:
+            skip_fraction -= 1
+            continue
+        if kind == "elapsed":
+            total_seconds = ticks // scale
+            amount = {"h": total_seconds // 3600, "m": total_seconds // 60, "s": total_seconds}
+            out.append(str(amount[code[0]]).zfill(len(code)))
+        elif kind == "date":
+            letter, size = code[0].lower(), len(code)
+            if "/" in code:  # AM/PM or A/P, in the case written
+                first, second_part = code.split("/")
+                out.append(first if hour < 12 else second_part)
+            elif letter == "y":
+                out.append(f"{year % 100:02d}" if size <= 2 else f"{year:04d}")
+            elif letter == "m" and index in minutes_at:
+                out.append(f"{minute:02d}" if size >= 2 else str(minute))
+            elif letter == "m":
+                name = MONTHS[month - 1]
+                if size <= 2:
+                    out.append(f"{month:02d}" if size == 2 else str(month))
+                else:
+                    out.append(name[:3] if size == 3 else name[0] if size == 5 else name)
+            elif letter == "d":
+                if size <= 2:
+                    out.append(f"{day:02d}" if size == 2 else str(day))
+                else:
+                    weekday = WEEKDAYS[whole_days % 7]
+                    out.append(weekday[:3] if size == 3 else weekday)
+            elif letter == "h":
+                shown = (hour % 12 or 12) if twelve else hour
+                out.append(f"{shown:02d}" if size >= 2 else str(shown))
+            else:  # seconds, then any decimals of them
+                out.append(f"{second:02d}" if size >= 2 else str(second))
+                if digits:
+                    out.append("." + str(fraction).zfill(digits))
+                    skip_fraction = digits + 1
+        elif kind == "lit":
+            out.append(code)
+        else:
+            out.append(code)  # a stray number character in a date format is shown as is
+    return "".join(out)
+
+
+def _minute_positions(tokens: list[Token]) -> set[int]:
+    """Indexes of m/mm codes that mean minutes: after an hour or before a second code."""
+    codes = [
+        (i, code[0].lower()) for i, (kind, code) in enumerate(tokens) if kind in ("date", "elapsed")
+    ]
+    found = set()
+    for position, (index, letter) in enumerate(codes):
+        if letter != "m" or len(tokens[index][1]) > 2:
+            continue
+        before = codes[position - 1][1] if position else ""
+        after = codes[position + 1][1] if position + 1 < len(codes) else ""
+        if before == "h" or after == "s":
+            found.add(index)
+    return found
+
+
+def _format_plain(number: float, tokens: list[Token]) -> str:
+    """A non-negative number in a number (not date) section."""
+    if any(kind in ("general", "text") for kind, _ in tokens):  # "@" shows a number as General
+        return "".join(
+            _general(number) if kind in ("general", "text") else part for kind, part in tokens
+        )
+    for kind, code in tokens:
+        if kind == "lit" and code == "/":
+            raise ExcelError(VALUE, "TEXT: fraction formats are not supported")
+    number *= 100.0 ** sum(1 for kind, _ in tokens if kind == "percent")
+    exponent_at = next((i for i, (kind, _) in enumerate(tokens) if kind == "exp"), None)
+    mantissa_tokens = tokens if exponent_at is None else tokens[:exponent_at]
+    point = next((i for i, (kind, _) in enumerate(mantissa_tokens) if kind == "point"), None)
+    whole_tokens = mantissa_tokens if point is None else mantissa_tokens[:point]
+    fraction_tokens = [] if point is None else mantissa_tokens[point + 1 :]
+    whole_digits = [i for i, (kind, _) in enumerate(whole_tokens) if kind == "digit"]
+    # commas right after the last digit of the whole part divide by 1000 each
+    scaling = 0
+    if whole_digits:
+        for kind, _ in whole_tokens[whole_digits[-1] + 1 :]:
+            if kind != "comma":
+                break
+            scaling += 1
+    number /= 1000.0**scaling
+    grouping = any(
+        kind == "comma" and whole_digits and whole_digits[0] < i < whole_digits[-1]
+        for i, (kind, _) in enumerate(whole_tokens)
+    )
+    decimals = sum(1 for kind, _ in fraction_tokens if kind == "digit")
+    exponent_text = ""
+    if exponent_at is not None:
+        engineering = any(whole_tokens[i][1] == "#" for i in whole_digits)
+        number, exponent_text = _scientific(
+            number, len(whole_digits), engineering, decimals, tokens[exponent_at:]
+        )
+    rounded = _decimal_round(number, decimals)
+    whole_text, _, fraction_text = rounded.partition(".")
+    whole_text = whole_text.lstrip("0")
+    out = _fill_whole(whole_tokens, whole_digits, whole_text, grouping)
+    if point is not None:
+        out += "." + _fill_fraction(fraction_tokens, fraction_text)
+    return out + exponent_text
+
+
+def _decimal_round(number: float, decimals: int) -> str:
+    """``number`` rounded half away from zero to ``decimals`` places, as text (no exponent)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(f"{number:.15g}")  # Excel keeps 15 significant digits
+    return f"{exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
+
+
+def _fill_whole(tokens: list[Token], digit_at: list[int], digits: str, grouping: bool) -> str:
+    """The whole-number part: digits placed right to left into the placeholders."""
+    if not digit_at:
+        return "".join(code for kind, code in tokens if kind in ("lit", "percent", "text"))
+    placeholders = [tokens[i][1] for i in digit_at]
+    # zeros (or spaces) forced by 0 (or ?) placeholders, counted from the leftmost of them
+    forced = next((k for k, p in enumerate(placeholders) if p in "0?"), len(placeholders))
+    width = len(placeholders) - forced
+    padded = digits.rjust(width, "0") if width > len(digits) else digits
+    if grouping:
+        body = _group(padded)
+        if "?" in placeholders[forced : forced + 1] and not digits:
+            body = body.replace("0", " ")
+        first, last = digit_at[0], digit_at[-1]
+        before = "".join(code for kind, code in tokens[:first] if kind in ("lit", "percent"))
+        after = "".join(code for kind, code in tokens[last + 1 :] if kind in ("lit", "percent"))
+        return before + body + after
+    shown: dict[int, str] = {}
+    remaining = digits
+    for k in range(len(digit_at) - 1, -1, -1):
+        placeholder = placeholders[k]
+        if k == 0:
+            text = remaining
+            if not text:
+                text = {"0": "0", "?": " ", "#": ""}[placeholder]
+        elif remaining:
+            text, remaining = remaining[-1], remaining[:-1]
+        else:
+            text = {"0": "0", "?": " ", "#": ""}[placeholder]
+        shown[digit_at[k]] = text
+    out = []
+    for i, (kind, code) in enumerate(tokens):
+        if i in shown:
+            out.append(shown[i])
+        elif kind != "comma":
+            out.append(code)
+    return "".join(out)
+
+
+def _group(digits: str) -> str:
+    """Thousands separators in a string of digits."""
+    head = len(digits) % 3 or 3
+    parts = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+    return ",".join(p for p in parts if p)
+
+
+def _fill_fraction(tokens: list[Token], digits: str) -> str:
+    """The decimals: trailing zeros dropped at # and blanked at ? placeholders."""
+    kinds = [code for kind, code in tokens if kind == "digit"]
+    keep = len(digits)
+    while keep and digits[keep - 1] == "0" and kinds[keep - 1] != "0":
+        keep -= 1
+    out, k = [], 0
+    for kind, code in tokens:
+        if kind == "digit":
+            if k < keep:
+                out.append(digits[k])
+            elif code == "?":
+                out.append(" ")
+            k += 1
+        elif kind != "comma":
+            out.append(code)
+    return "".join(out)
+
+
+def _scientific(
+    number: float, whole_places: int, engineering: bool, decimals: int, tokens: list[Token]
+) -> tuple[float, str]:
+    """(mantissa, exponent text) for an ``0.00E+00`` format."""
+    exponent = 0
+    if number:
+        exponent = math.floor(math.log10(number))
+        if float(_decimal_round(number / 10.0**exponent, decimals)) >= 10.0:
+            exponent += 1
+        if engineering and whole_places > 1:  # ##0.0E+0: exponents in steps of the width
+            exponent -= exponent % whole_places
+        else:  # 00.0E+0: that many digits before the point
+            exponent -= max(whole_places, 1) - 1
+        number = number / 10.0**exponent
+    sign_code = tokens[0][1][1]
+    places = sum(1 for kind, code in tokens[1:] if kind == "digit")
+    sign = "-" if exponent < 0 else ("+" if sign_code == "+" else "")
+    return number, "E" + sign + str(abs(exponent)).zfill(places)
+
+
+def _general(number: float) -> str:
+    """A number in the General format, as TEXT writes it (up to 15 significant digits)."""
+    return number_text(number)

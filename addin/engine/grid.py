@@ -15,7 +15,8 @@ class Grid:
         self.columns: dict[int, list[Any]] = {}
         self.max_row = 0
         self.max_col = 0
-        self.version = 0
+        self.version = 0  # counts writes; ``stamps[col]`` is the count at a column's last write
+        self.stamps: dict[int, int] = {}
 
     def _column(self, col: int, upto: int) -> list[Any]:
         column = self.columns.get(col)
@@ -38,6 +39,7 @@ class Grid:
         self.max_row = max(self.max_row, row) if value is not None else self.max_row
         self.max_col = max(self.max_col, col) if value is not None else self.max_col
         self.version += 1
+        self.stamps[col] = self.version
 
     def set_run(self, col: int, row: int, values: list[Any]) -> None:
         """Store consecutive values down a column from ``row``."""
@@ -46,6 +48,14 @@ class Grid:
         self.max_row = max(self.max_row, last)
         self.max_col = max(self.max_col, col)
         self.version += 1
+        self.stamps[col] = self.version
+
+    def stamp(self, c1: int, c2: int) -> int:
+        """Changes when any of columns ``c1 .. c2`` is written to (for caching their values)."""
+        stamps = self.stamps
+        if c2 - c1 < len(stamps):
+            return max((stamps.get(c, 0) for c in range(c1, c2 + 1)), default=0)
+        return max((v for c, v in stamps.items() if c1 <= c <= c2), default=0)
 
     def column(self, col: int, row: int, n: int) -> list[Any]:
         """``n`` values down column ``col`` from ``row``."""

@@ -27,6 +27,7 @@ from addin.engine.evaluator import (
     PerRow,
     Vec,
 )
+from addin.engine.functions import ELEMENTWISE
 from addin.engine.grid import Grid
 from addin.engine.package import FormulaCell, Package, read_package
 from addin.engine.parser import (
@@ -181,9 +182,19 @@ class Workbook:
         """Keyword arguments for a ``ParseContext`` of this workbook."""
         return {"sheets": self.sheet_names, "tables": self.tables, "names": self.package.names}
 
+    def _context_key(self) -> str:
+        """What parsing depends on besides the formula and its cell: sheets, tables, names."""
+        tables = sorted(
+            (key, t.sheet, t.r1, t.c1, t.r2, t.c2, tuple(t.columns), t.header_rows, t.totals_rows)
+            for key, t in self.tables.items()
+        )
+        names = sorted(self.package.names.items(), key=repr)
+        return repr((sorted(self.sheet_names.items()), tables, names))
+
     def _build_groups(self) -> None:
         self.groups = []
         context = self.parse_tables()
+        self._parse_key = self._context_key()
         for sheet in self.package.sheets:
             cells = self.formulas[sheet.name]
             ordered = sorted(cells, key=lambda key: (key[1], key[0]))
@@ -220,9 +231,7 @@ class Workbook:
 
     def _prepare(self, group: Group, context: dict[str, Any]) -> None:
         try:
-            group.ast = parse_formula(
-                group.text, ParseContext(group.sheet, group.r1, group.col, **context)
-            )
+            group.ast = _parse(group, context, self._parse_key)
         except UnknownSheet as exc:
             group.problem = XlError(REF, f"unknown sheet {exc}")
             return
@@ -255,8 +264,10 @@ class Workbook:
                     group.custom = True
                 if node.name in ARRAY_FUNCTIONS or node.name.startswith("CW_"):
                     top_level_range = True
+                # a range given to a cell-by-cell function makes an array, as at top level
+                within = inside_call if node.name in ELEMENTWISE else True
                 for arg in node.args:
-                    walk(arg, True)
+                    walk(arg, within)
             elif kind is BinOp:
                 walk(node.left, inside_call)
                 walk(node.right, inside_call)
@@ -404,7 +415,7 @@ class Workbook:
             r2 = max(grid.max_row, r1)
         if c2 >= 16384:
             c2 = max(grid.max_col, c1)
-        key = (sheet, r1, c1, r2, c2, grid.version)
+        key = (sheet, r1, c1, r2, c2, grid.stamp(c1, c2))
         cached = self._range_cache.get(key)
         if cached is None:
             cached = self._range_cache[key] = grid.block(r1, c1, r2, c2)
@@ -603,6 +614,30 @@ class Workbook:
             raise ValueError("save_copy never writes over the workbook it read")
         write_copy(self, out)
         return out
+
+
+_PARSED: dict[tuple[str, str, int, int, str], Node | FormulaSyntaxError] = {}
+_PARSED_LIMIT = 50_000
+
+
+def _parse(group: Group, context: dict[str, Any], context_key: str) -> Node:
+    """The AST of a group's formula, parsed once per formula, cell and workbook layout (a
+    folder of workbooks made from one template parses each formula once)."""
+    key = (group.text, group.sheet, group.r1, group.col, context_key)
+    found = _PARSED.get(key)
+    if found is None:
+        try:
+            found = parse_formula(
+                group.text, ParseContext(group.sheet, group.r1, group.col, **context)
+            )
+        except FormulaSyntaxError as exc:
+            found = exc
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = found
+    if isinstance(found, FormulaSyntaxError):
+        raise found
+    return found
 
 
 def _fit(value: np.ndarray, i: int, j: int, keep_blank: bool) -> Any:

@@ -1,0 +1,211 @@
+"""The templates through the headless engine: every formula the engine calculates gives the
+value the builder cached from the pure functions, no cell ends in an error, and the demo writes
+the engine's recalculated workbooks (the builder's values where the engine is missing).
+
+Where the two disagree, the pure model (udfs) is the reference for CW_ results and LibreOffice
+for Excel's own functions (tests/test_templates_libreoffice.py checks the native formulas there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from addin.engine import Workbook, XlError
+from addin.engine.references import parse_cell
+from udfs.policy import load_policy
+from workbook_templates.builder import save_workbook
+from workbook_templates.demo import (
+    RecalculatingWriter,
+    engine_workbook,
+    supervision_months,
+    template_spec,
+)
+from workbook_templates.gmt import gmt_spec
+from workbook_templates.history import Month, service_history
+from workbook_templates.spec import WorkbookSpec
+from workbook_templates.supervision import supervision_spec
+from workbook_templates.synthetic import SyntheticService, synthetic_service
+from workbook_templates.tracker import tracker_spec
+
+BUILT = Path(__file__).resolve().parents[1] / "workbook_templates" / "built"
+EPOCH = dt.datetime(1899, 12, 30)
+
+
+@pytest.fixture(scope="module")
+def service() -> tuple[SyntheticService, list[Month]]:
+    """The demo's synthetic service and its six months (the builder has no size option)."""
+    policy = load_policy()
+    data = synthetic_service(policy)
+    return data, service_history(data, policy)
+
+
+def _record(data: SyntheticService, history: list[Month], index: int) -> WorkbookSpec:
+    worker = data.workers[index]
+    return supervision_spec(
+        load_policy(),
+        {**worker, "asye_months": history[0].workers_rows[index + 1][4]},
+        supervision_months(data, history, index),
+        first_month=history[0].month,
+    )
+
+
+def _specs(data: SyntheticService, history: list[Month]) -> dict[str, WorkbookSpec]:
+    """The filled templates as the demo builds them, and the blank ones."""
+    policy = load_policy()
+    latest, quarter = history[-1], history[-3:]
+    holders = [i for i, w in enumerate(data.workers) if w["role"] not in ("TM", "PS", "SPS")]
+    picks = {
+        "over": next(i for i in holders if data.workers[i]["worker_id"] in data.over_months),
+        "asye": next(i for i in holders if data.workers[i]["role"] == "ASYE"),
+        "part-time": next(i for i in holders if data.workers[i]["fte"] < 1),
+    }
+    specs = {
+        "tracker": tracker_spec(policy, latest.workers_rows, latest.cases_rows),
+        "gmt": gmt_spec(policy, [m.month for m in quarter], [m.teams for m in quarter]),
+    }
+    specs.update({f"supervision-{kind}": _record(data, history, i) for kind, i in picks.items()})
+    specs.update({f"blank-{name}": template_spec(name, policy) for name in ("tracker", "gmt")})
+    specs["blank-supervision"] = template_spec("supervision", policy)
+    return specs
+
+
+SPEC_NAMES = [
+    "tracker",
+    "gmt",
+    "supervision-over",
+    "supervision-asye",
+    "supervision-part-time",
+    "blank-tracker",
+    "blank-gmt",
+    "blank-supervision",
+]
+
+
+def _expected(value: Any) -> Any:
+    """A cached value as the engine holds it: numbers float, dates serials, blank ''."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, dt.date):
+        moment = value if isinstance(value, dt.datetime) else dt.datetime(*value.timetuple()[:3])
+        return (moment - EPOCH) / dt.timedelta(days=1)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _same(engine: Any, cached: Any) -> bool:
+    expected = _expected(cached)
+    actual = "" if engine is None else engine
+    if isinstance(actual, XlError):
+        return actual.code == expected
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(actual, float) and isinstance(expected, float):
+        return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
+    return type(actual) is type(expected) and actual == expected  # text exactly
+
+
+@pytest.mark.parametrize("name", SPEC_NAMES)
+def test_engine_equals_the_values_the_builder_cached(service, tmp_path: Path, name: str) -> None:
+    spec = _specs(*service)[name]
+    path = tmp_path / f"{name}.xlsx"
+    written = save_workbook(spec, path)
+    book = Workbook.load(path)
+    book.calculate()
+    assert book.errors == []
+    assert book.circular == []
+    wrong, compared = [], 0
+    for cell in written:
+        value = book.get(f"'{cell.sheet}'!{cell.ref}")
+        compared += 1
+        if not _same(value, cell.cached):
+            wrong.append((cell.sheet, cell.ref, cell.formula, value, cell.cached))
+    for sheet in spec.sheets:  # every cell of a spilled CW_ table, not only its anchor
+        for ref, cell in sheet.cells.items():
+            row, col = parse_cell(ref)
+            for i, values in enumerate(cell.spill or []):
+                for j, cached in enumerate(values):
+                    value = book.sheet(sheet.title).get(row + i, col + j)
+                    compared += 1
+                    if not _same(value, cached):
+                        wrong.append((sheet.title, (row + i, col + j), "spill", value, cached))
+    assert not wrong, wrong[:10]
+    assert compared > 100
+
+
+@pytest.mark.parametrize("path", sorted(BUILT.glob("*.xlsx")), ids=lambda p: p.stem)
+def test_shipped_templates_recalculate_without_error_cells(path: Path) -> None:
+    book = Workbook.load(path)
+    book.calculate()
+    assert book.errors == []
+    assert sum(len(cells) for cells in book.formula_cells().values()) > 100
+
+
+def test_blank_gmt_month_headings_stay_blank() -> None:
+    """The quarter cell is empty: the month cells and the trend headings show nothing (not 0
+    and not "Jan 1900", which TEXT of a blank gives in Excel)."""
+    book = Workbook.load(BUILT / "gmt-quarterly-review.xlsx")
+    assert book.get("Review!B5") == ""
+    assert book.get("Review!B45") == ""
+    assert book.get("Review!B58") == ""
+    book.set("Review!C3", dt.datetime(2025, 1, 1))
+    book.calculate()
+    assert book.get("Review!B45") == "Jan 2025"
+    assert book.get("Review!D58") == "Mar 2025"
+    assert book.errors == []
+
+
+def test_writer_recalculates_with_the_engine(service, tmp_path: Path) -> None:
+    data, history = service
+    spec = _record(data, history, 5)
+    scratch, out = tmp_path / "scratch", tmp_path / "out"
+    scratch.mkdir()
+    out.mkdir()
+    target = out / "record.xlsx"
+    assert RecalculatingWriter(scratch, Workbook).save(spec, target) == []
+    assert list(scratch.iterdir()) == []  # the builder's copy is not left behind
+    assert Workbook.load(target).formula_cells()  # formulas kept
+    pure = tmp_path / "pure.xlsx"
+    save_workbook(spec, pure)
+    cached = load_workbook(target, data_only=True)["Record"]
+    expected = load_workbook(pure, data_only=True)["Record"]
+    for row in range(14, 26):
+        for col in range(8, 20):
+            assert cached.cell(row, col).value == pytest.approx(expected.cell(row, col).value)
+
+
+def test_writer_reports_error_cells(tmp_path: Path) -> None:
+    spec = template_spec("supervision", load_policy())
+    spec.sheets[0].put("C7", 1.5)  # FTE above 1: CW_CAPACITY rejects the worker
+    spec.sheets[0].put("C5", "SGCP")
+    spec.sheets[0].put("C6", "SW")
+    errors = RecalculatingWriter(tmp_path, Workbook).save(spec, tmp_path / "bad.xlsx")
+    assert errors and all(e.startswith("bad.xlsx: Record!") for e in errors)
+    assert any("FTE 1.5 is outside (0, 1]" in e for e in errors)
+
+
+def test_writer_without_engine_keeps_the_pure_values(service, tmp_path: Path) -> None:
+    data, history = service
+    spec = _record(data, history, 5)
+    target = tmp_path / "record.xlsx"
+    assert RecalculatingWriter(tmp_path / "unused", None).save(spec, target) == []
+    pure = tmp_path / "pure.xlsx"
+    save_workbook(spec, pure)
+    assert [list(r) for r in load_workbook(target, data_only=True)["Record"].values] == [
+        list(r) for r in load_workbook(pure, data_only=True)["Record"].values
+    ]
+
+
+def test_engine_missing_falls_back_to_pure_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert engine_workbook() is Workbook
+    monkeypatch.setitem(sys.modules, "addin.engine", None)  # import raises ImportError
+    assert engine_workbook() is None
