@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
-    from addin.engine.libreoffice import make_profile, soffice
+    from addin.libreoffice import convert_command, make_profile, soffice
 
     with tempfile.TemporaryDirectory(prefix="bench-recalc-") as scratch:
         folder = Path(scratch)
@@ -146,16 +146,7 @@ def main() -> None:
         ]
         program = soffice()
         profile = make_profile(folder / "lo-profile")
-        lo_cmd = [
-            program or "soffice",
-            f"-env:UserInstallation={profile.resolve().as_uri()}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(folder / "lo"),
-            str(native),
-        ]
+        lo_cmd = convert_command(program or "soffice", profile, native, "xlsx", folder / "lo")
         if program:
             _timed(lo_cmd)  # first start creates the profile: not counted
         engine_times, lo_times = [], []

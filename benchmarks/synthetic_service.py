@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from udfs.intake import CASE_FIELDS, WORKER_FIELDS
+from udfs import intake
 from udfs.policy import Policy
 
-WORKER_COLUMNS = [f for f in WORKER_FIELDS if f != "asye_start"]
-CASE_COLUMNS = list(CASE_FIELDS)
+WORKER_COLUMNS = list(intake.WORKER_COLUMNS)
+CASE_COLUMNS = list(intake.CASE_FIELDS)
 
 
 def service(

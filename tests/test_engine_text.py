@@ -13,18 +13,15 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+from libreoffice_checks import needs_lo
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table
 
 from addin.engine import Workbook, XlError, custom
 from addin.engine.evaluator import _broadcast, _scalar_op
 from addin.engine.functions import FUNCTIONS
-from addin.engine.libreoffice import recalculate, soffice
+from addin.libreoffice import recalculate
 from udfs.excel import CW_CAPACITY
-
-needs_lo = pytest.mark.skipif(
-    soffice() is None, reason="LibreOffice (soffice) is not installed: no reference values"
-)
 
 # Values where LibreOffice and Excel agree: serials from 61 (1 March 1900) on, LibreOffice has
 # no 29 February 1900; times that are whole seconds (LibreOffice 7.4 truncates a fraction of a

@@ -9,16 +9,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from libreoffice_checks import needs_lo
 from openpyxl.worksheet.table import Table
 
 from addin.engine import Workbook, XlError
-from addin.engine.libreoffice import recalculate, soffice
+from addin.libreoffice import recalculate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-needs_lo = pytest.mark.skipif(
-    soffice() is None, reason="LibreOffice (soffice) is not installed: no reference values"
-)
 
 FORMULAS = {
     "H2": '=SUMIFS(Cases[hours],Cases[worker],"W1",Cases[cat],"CP")',

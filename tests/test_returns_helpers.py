@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -23,27 +24,44 @@ def write_book(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     return path
 
 
+def team_tracker(
+    path: Path,
+    team: str,
+    workers: list[list[object]],
+    held: Iterable[tuple[str, int]],
+    category: str,
+    unallocated: Iterable[str],
+    prefix: str,
+) -> Path:
+    """A tracker of one ``team`` in the canonical layout (headers as a service types them).
+
+    Workers: the ``workers`` rows (worker ID, team, role, FTE, ASYE months, agency). Cases: for
+    each (worker, count) of ``held``, ``count`` cases of ``category``; then one unallocated case
+    of each category in ``unallocated``. Case ``{prefix}n`` is in family ``F{prefix}n`` (each
+    child its own family)."""
+    rows = [(worker, category) for worker, count in held for _ in range(count)]
+    rows += [(None, other) for other in unallocated]
+    cases = [["Case ID", "Worker ID", "Team", "Family ID", "Category"]]
+    cases += [
+        [f"{prefix}{n}", worker, team, f"F{prefix}{n}", kind]
+        for n, (worker, kind) in enumerate(rows, start=1)
+    ]
+    header = ["Worker ID", "Team", "Role", "FTE", "ASYE months", "Agency"]
+    return write_book(path, {"Workers": [header, *workers], "Cases": cases})
+
+
 def canonical_tracker(path: Path, w1_cases: int = 19) -> Path:
     """Tracker A, the canonical layout: team SGCP.
 
     W1 SW 1.0 FTE holding ``w1_cases`` CIN (own families); W2 ASYE (12 months) 10 CIN;
     W3 TM no cases; unallocated: 2 CP and 1 CIN of SGCP."""
     workers = [
-        ["Worker ID", "Team", "Role", "FTE", "ASYE months", "Agency"],
         ["W1", "SGCP", "SW", 1, None, "no"],
         ["W2", "SGCP", "ASYE", 1, 12, "no"],
         ["W3", "SGCP", "TM", 1, None, "no"],
     ]
-    cases = [["Case ID", "Worker ID", "Team", "Family ID", "Category"]]
-    n = 0
-    for worker, count in (("W1", w1_cases), ("W2", 10)):
-        for _ in range(count):
-            n += 1
-            cases.append([f"A{n}", worker, "SGCP", f"FA{n}", "CIN"])
-    for category in ("CP", "CP", "CIN"):
-        n += 1
-        cases.append([f"A{n}", None, "SGCP", f"FA{n}", category])
-    return write_book(path, {"Workers": workers, "Cases": cases})
+    held = (("W1", w1_cases), ("W2", 10))
+    return team_tracker(path, "SGCP", workers, held, "CIN", ("CP", "CP", "CIN"), "A")
 
 
 def mapped_tracker(path: Path, w4_cases: int = 12) -> Path:

@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from libreoffice_checks import error_cells, needs_lo, same_value
 from openpyxl import load_workbook
-from test_returns_helpers import write_book
-from test_templates_libreoffice import _same
+from test_returns_helpers import team_tracker
 
 from addin.cli import main
+from addin.libreoffice import convert
 from addin.returns.gmt_review import gmt_review_spec, quarter_month_figures
 from udfs.policy import load_policy
 from workbook_templates.builder import formula_cells
-from workbook_templates.libreoffice import convert, soffice
 
 GATESHEAD = load_policy("gateshead")
 A2_CASES = {"2025-06": 6, "2025-07": 6, "2025-08": 10, "2025-09": 10}
@@ -36,40 +36,22 @@ NA = "not available"
 def tracker_a(path: Path, a2_cases: int) -> Path:
     """Team SGCP, canonical layout (see the module docstring)."""
     workers = [
-        ["Worker ID", "Team", "Role", "FTE", "ASYE months", "Agency"],
         ["A1", "SGCP", "SW", 1, None, "no"],
         ["A2", "SGCP", "SW", 0.5, None, "no"],
         ["A3", "SGCP", "TM", 1, None, "no"],
     ]
-    cases = [["Case ID", "Worker ID", "Team", "Family ID", "Category"]]
-    n = 0
-    for worker, count in (("A1", 20), ("A2", a2_cases)):
-        for _ in range(count):
-            n += 1
-            cases.append([f"A{n}", worker, "SGCP", f"FA{n}", "CIN"])
-    for category in ("CP", "CP", "FH"):
-        n += 1
-        cases.append([f"A{n}", None, "SGCP", f"FA{n}", category])
-    return write_book(path, {"Workers": workers, "Cases": cases})
+    held = (("A1", 20), ("A2", a2_cases))
+    return team_tracker(path, "SGCP", workers, held, "CIN", ("CP", "CP", "FH"), "A")
 
 
 def tracker_b(path: Path) -> Path:
     """Team LAC: an agency worker and an ASYE (see the module docstring)."""
     workers = [
-        ["Worker ID", "Team", "Role", "FTE", "ASYE months", "Agency"],
         ["B1", "LAC", "SW", 1, None, "yes"],
         ["B2", "LAC", "ASYE", 1, 12, "no"],
     ]
-    cases = [["Case ID", "Worker ID", "Team", "Family ID", "Category"]]
-    n = 0
-    for worker, count in (("B1", 12), ("B2", 5)):
-        for _ in range(count):
-            n += 1
-            cases.append([f"B{n}", worker, "LAC", f"FB{n}", "LAC"])
-    for category in ("LAC", "CIN", "CIN"):
-        n += 1
-        cases.append([f"B{n}", None, "LAC", f"FB{n}", category])
-    return write_book(path, {"Workers": workers, "Cases": cases})
+    held = (("B1", 12), ("B2", 5))
+    return team_tracker(path, "LAC", workers, held, "LAC", ("LAC", "CIN", "CIN"), "B")
 
 
 def _snapshot(root: Path, db: Path, months: list[str]) -> None:
@@ -267,7 +249,7 @@ def test_exit_status_and_inputs_kept(histories, tmp_path: Path) -> None:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+@needs_lo
 def test_libreoffice_recalculation_has_no_error_cells(histories, tmp_path: Path) -> None:
     out = tmp_path / "gap.xlsx"
     assert _review(histories["gap"], out).exit_code == 0
@@ -275,19 +257,13 @@ def test_libreoffice_recalculation_has_no_error_cells(histories, tmp_path: Path)
     written = formula_cells(gmt_review_spec(figures, GATESHEAD))
     cw_cells = {(c.sheet, c.ref) for c in written if c.uses_cw}
     book = load_workbook(convert(out, "xlsx", tmp_path / "lo", recalculate=True), data_only=True)
-    errors = [
-        (sheet.title, cell.coordinate, cell.value)
-        for sheet in book.worksheets
-        for row in sheet.iter_rows()
-        for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith("#")
-    ]
+    errors = error_cells(book)
     assert all(e[2] == "#NAME?" and (e[0], e[1]) in cw_cells for e in errors), errors[:10]
     # LibreOffice's own calculation gives the values cached by Python, "not available" too
     wrong = [
         (c.sheet, c.ref, c.formula, book[c.sheet][c.ref].value, c.cached)
         for c in written
-        if not c.uses_cw and not _same(book[c.sheet][c.ref].value, c.cached)
+        if not c.uses_cw and not same_value(book[c.sheet][c.ref].value, c.cached)
     ]
     assert not wrong, wrong[:10]
     july, august, september = _blocks(book)

@@ -7,8 +7,6 @@ LibreOffice does not know) feeds the cell. Each template also renders to PDF and
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import shutil
 import struct
 import subprocess
@@ -16,20 +14,18 @@ import zlib
 from pathlib import Path
 
 import pytest
+from libreoffice_checks import error_cells, needs_lo, same_value
 from openpyxl import load_workbook
 
+from addin.libreoffice import convert
 from udfs.policy import load_policy
 from workbook_templates.builder import formula_cells, save_workbook
 from workbook_templates.demo import build_demo, template_spec
 from workbook_templates.gmt import gmt_spec
-from workbook_templates.libreoffice import convert, soffice
 from workbook_templates.supervision import supervision_spec
 from workbook_templates.tracker import tracker_spec
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed"),
-]
+pytestmark = [pytest.mark.libreoffice, needs_lo]
 
 
 @pytest.fixture(scope="module")
@@ -60,20 +56,6 @@ def _specs(demo) -> dict:
     }
 
 
-def _same(actual, expected) -> bool:
-    if isinstance(actual, dt.datetime) and isinstance(expected, dt.date | dt.datetime):
-        return actual.date() == (
-            expected if not isinstance(expected, dt.datetime) else expected.date()
-        )
-    if expected in (None, "") or actual in (None, ""):
-        return expected in (None, "") and actual in (None, "")
-    if isinstance(actual, bool) or isinstance(expected, bool):
-        return bool(actual) == bool(expected)
-    if isinstance(actual, int | float) and isinstance(expected, int | float):
-        return math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-9)
-    return str(actual) == str(expected)
-
-
 @pytest.mark.parametrize("name", ["tracker", "supervision", "gmt"])
 def test_native_formulas_match_python_in_libreoffice(demo, tmp_path: Path, name: str) -> None:
     spec = _specs(demo)[name]
@@ -88,15 +70,10 @@ def test_native_formulas_match_python_in_libreoffice(demo, tmp_path: Path, name:
             if cell.array_ref:
                 for row in book[sheet.title][cell.array_ref]:
                     spill_cells.update((sheet.title, c.coordinate) for c in row)
-    errors = [
-        (sheet.title, cell.coordinate, cell.value)
-        for sheet in book.worksheets
-        for row in sheet.iter_rows()
-        for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith("#")
-    ]
     unexpected = [
-        e for e in errors if e[2] != "#NAME?" or (e[0], e[1]) not in cw_cells | spill_cells
+        e
+        for e in error_cells(book)
+        if e[2] != "#NAME?" or (e[0], e[1]) not in cw_cells | spill_cells
     ]
     assert not unexpected, unexpected[:10]
     compared, wrong = 0, []
@@ -105,7 +82,7 @@ def test_native_formulas_match_python_in_libreoffice(demo, tmp_path: Path, name:
             continue
         actual = book[cell.sheet][cell.ref].value
         compared += 1
-        if not _same(actual, cell.cached):
+        if not same_value(actual, cell.cached):
             wrong.append((cell.sheet, cell.ref, cell.formula, actual, cell.cached))
     assert not wrong, wrong[:10]
     assert compared > 100
@@ -177,13 +154,9 @@ def test_blank_template_opens_without_errors(tmp_path: Path, name: str) -> None:
     written = save_workbook(template_spec(name, load_policy()), source)
     book = load_workbook(convert(source, "xlsx", tmp_path / "lo", recalculate=True), data_only=True)
     cw_cells = {(c.sheet, c.ref) for c in written if c.uses_cw}
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("#"):
-                    assert cell.value == "#NAME?" and (sheet.title, cell.coordinate) in cw_cells | {
-                        ("Summary", f"{col}4") for col in "ABCDEFGHIJKLM"
-                    }, (sheet.title, cell.coordinate, cell.value)
+    allowed = cw_cells | {("Summary", f"{col}4") for col in "ABCDEFGHIJKLM"}
+    for error in error_cells(book):
+        assert error[2] == "#NAME?" and error[:2] in allowed, error
 
 
 def test_formula_cells_listed() -> None:

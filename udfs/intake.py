@@ -41,6 +41,9 @@ WORKER_FIELDS = (
     "agency",
     "reduction_pct",
 )
+# The Workers columns of the tracker template and of a clean frame (before ``incomplete`` and
+# ``row``): ``asye_start``, where a tracker has it, is read into ``asye_months``.
+WORKER_COLUMNS = tuple(f for f in WORKER_FIELDS if f != "asye_start")
 CASE_FIELDS = (
     "case_id",
     "worker_id",

@@ -1,18 +1,16 @@
 """One builder for every template: a ``WorkbookSpec`` in, an .xlsx file out (openpyxl).
 
 openpyxl writes formulas without values and knows nothing of dynamic arrays, so after saving,
-the builder edits the sheet XML: each formula cell gets its ``cached`` value (what Python
-computed for it), and a ``dynamic`` array formula gets the cell metadata (``cm``) that makes
-Excel 365 spill it, resizing as the tracker grows. Excel recalculates everything on load
-(openpyxl sets ``fullCalcOnLoad``); the cached values are for readers that do not calculate.
+the builder edits the sheet XML (with the engine's writer, ``addin.engine.cached_values``): each
+formula cell gets its ``cached`` value (what Python computed for it), and a ``dynamic`` array
+formula gets the cell metadata (``cm``) that makes Excel 365 spill it, resizing as the tracker
+grows. Excel recalculates everything on load (openpyxl sets ``fullCalcOnLoad``); the cached
+values are for readers that do not calculate.
 """
 
 from __future__ import annotations
 
-import html
 import math
-import re
-import zipfile
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +29,9 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 
+from addin.engine.cached_values import SheetUpdates, Update, write_cached_values
+from addin.engine.references import parse_cell
+from addin.engine.values import XlError
 from workbook_templates.spec import Cell, Chart, Sheet, Table, Validation, WorkbookSpec
 
 _THIN = Side(style="thin", color="BFBFBF")
@@ -56,19 +57,6 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 RAG = {"red": "F8CBAD", "amber": "FFE699", "green": "C6EFCE", "grey": "D9D9D9"}
 ERRORS = {"#NAME?", "#VALUE!", "#N/A", "#DIV/0!", "#REF!", "#NUM!", "#NULL!", "#SPILL!"}
-DYNAMIC_ARRAY_METADATA = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">'
-    '<metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" '
-    'copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" '
-    'clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes>'
-    '<futureMetadata name="XLDAPR" count="1"><bk><extLst>'
-    '<ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}">'
-    '<xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk>'
-    '</futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>'
-    "</metadata>"
-)
 
 
 @dataclass(frozen=True)
@@ -102,7 +90,7 @@ def save_workbook(spec: WorkbookSpec, path: str | Path) -> list[FormulaCell]:
     path.parent.mkdir(parents=True, exist_ok=True)
     build_workbook(spec).save(path)
     formulas = formula_cells(spec)
-    _patch_xml(path, spec, formulas)
+    _patch_xml(path, spec)
     return formulas
 
 
@@ -323,73 +311,34 @@ def _plain(value: Any) -> Any:
 # --- cached values and dynamic arrays ----------------------------------------------------------
 
 
-_CELL = re.compile(
-    r'<c r="(?P<ref>[A-Z]+[0-9]+)"(?P<attrs>[^>]*)>(?P<f><f[^>]*>.*?</f>|<f[^>]*/>)<v\s*/>'
-)
-
-
-def _cached_xml(value: Any) -> tuple[str, str]:
-    """(type attribute, <v> text) for a cached value."""
+def _cached_value(value: Any) -> Any:
+    """A cached value as the engine holds it: dates as serial numbers, error text as errors."""
     value = _plain(value)
-    if value is None:
-        return ' t="str"', ""
-    if isinstance(value, bool):
-        return ' t="b"', "1" if value else "0"
-    if isinstance(value, int | float):
-        return "", repr(float(value)) if isinstance(value, float) else str(value)
     if isinstance(value, datetime | date):
         base = datetime(1899, 12, 30)
         moment = (
             value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         )
-        return "", repr((moment - base).total_seconds() / 86400)
-    text = str(value)
-    if text in ERRORS:
-        return ' t="e"', text
-    return ' t="str"', html.escape(text, quote=False)
+        return (moment - base).total_seconds() / 86400
+    if isinstance(value, str) and value in ERRORS:
+        return XlError(value)
+    return value
 
 
-def _patch_xml(path: Path, spec: WorkbookSpec, formulas: list[FormulaCell]) -> None:
+def _patch_xml(path: Path, spec: WorkbookSpec) -> None:
     """Write cached values into formula cells and mark dynamic arrays (see module docstring)."""
-    by_sheet: dict[str, dict[str, Cell]] = {
-        sheet.title: {ref: cell for ref, cell in sheet.cells.items() if cell.is_formula}
-        for sheet in spec.sheets
-    }
-    any_dynamic = any(cell.dynamic for cells in by_sheet.values() for cell in cells.values())
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
+    updates: dict[str, SheetUpdates] = {}
+    any_dynamic = False
     for index, sheet in enumerate(spec.sheets, start=1):
-        name = f"xl/worksheets/sheet{index}.xml"
-        cells = by_sheet[sheet.title]
-        if not cells:
-            continue
-
-        def patch(match: re.Match[str], cells: dict[str, Cell] = cells) -> str:
-            cell = cells.get(match["ref"])
-            if cell is None:
-                return match[0]
-            kind, text = _cached_xml(cell.cached)
-            attrs = re.sub(r'\s+t="[^"]*"', "", match["attrs"]) + kind
-            if cell.dynamic:
-                attrs += ' cm="1"'
-            return f'<c r="{match["ref"]}"{attrs}>{match["f"]}<v>{text}</v>'
-
-        parts[name] = _CELL.sub(patch, parts[name].decode("utf-8")).encode("utf-8")
-    if any_dynamic:
-        parts["xl/metadata.xml"] = DYNAMIC_ARRAY_METADATA.encode("utf-8")
-        types = parts["[Content_Types].xml"].decode("utf-8")
-        parts["[Content_Types].xml"] = types.replace(
-            "</Types>",
-            '<Override PartName="/xl/metadata.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/></Types>',
-        ).encode("utf-8")
-        rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
-        parts["xl/_rels/workbook.xml.rels"] = rels.replace(
-            "</Relationships>",
-            '<Relationship Id="rIdMeta1" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/>'
-            "</Relationships>",
-        ).encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
+        cells: SheetUpdates = {}
+        for ref, cell in sheet.cells.items():
+            if cell.is_formula:
+                row, col = parse_cell(ref)
+                spills = cell.array_ref if cell.dynamic else None
+                cells.setdefault(row, {})[col] = Update(_cached_value(cell.cached), True, spills)
+                any_dynamic = any_dynamic or cell.dynamic
+        if cells:
+            updates[f"xl/worksheets/sheet{index}.xml"] = cells
+    write_cached_values(
+        path, path, updates, cm="1" if any_dynamic else None, add_metadata=any_dynamic
+    )

@@ -15,21 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from udfs.intake import CASE_FIELDS, WORKER_COLUMNS
 from udfs.policy import Policy
 
-WORKER_HEADER = ["worker_id", "team", "role", "fte", "asye_months", "agency", "reduction_pct"]
-CASE_HEADER = [
-    "case_id",
-    "worker_id",
-    "team",
-    "family_id",
-    "category",
-    "level",
-    "status",
-    "distance_miles",
-    "placement_unstable",
-    "age",
-]
+WORKER_HEADER = list(WORKER_COLUMNS)
+CASE_HEADER = list(CASE_FIELDS)
 MONTHS = 6
 FIRST_MONTH = date(2024, 10, 1)
 

@@ -35,12 +35,15 @@ from addin.engine.parser import (
 from addin.engine.values import (
     DIV0,
     NAME,
+    OUTSIDE,
     REF,
     VALUE,
     ExcelError,
     XlError,
+    broadcast_cell,
     clean,
     compare,
+    map_cells,
     to_number,
     to_text,
 )
@@ -140,9 +143,11 @@ def _broadcast(op: str, a: Any, b: Any) -> Any:
     out = np.empty((rows, cols), dtype=object)
     for i in range(rows):
         for j in range(cols):
-            xi = _at(x, i, j)
-            yj = _at(y, i, j)
-            out[i, j] = XlError("#N/A") if xi is _OUT or yj is _OUT else _scalar_op(op, xi, yj)
+            xi = broadcast_cell(x, i, j)
+            yj = broadcast_cell(y, i, j)
+            out[i, j] = (
+                XlError("#N/A") if xi is OUTSIDE or yj is OUTSIDE else _scalar_op(op, xi, yj)
+            )
     return out
 
 
@@ -206,17 +211,6 @@ def _equal_to(values: list[Any], other: str | float) -> list[Any]:
             else:
                 out.append(v if kind is XlError else False)
     return out
-
-
-_OUT = object()
-
-
-def _at(array: np.ndarray, i: int, j: int) -> Any:
-    r = 0 if array.shape[0] == 1 else i
-    c = 0 if array.shape[1] == 1 else j
-    if r >= array.shape[0] or c >= array.shape[1]:
-        return _OUT
-    return array[r, c]
 
 
 def _unwrap(value: Any) -> Any:
@@ -297,11 +291,6 @@ class Evaluator:
             return value.flat[0] if isinstance(value, np.ndarray) and value.size else value
 
         def one(v: Any) -> Any:
-            if isinstance(v, np.ndarray):
-                out = np.empty(v.shape, dtype=object)
-                for index, cell in np.ndenumerate(v):
-                    out[index] = one(cell)
-                return out
             if node.op == "-":
                 return _scalar_op("-", 0.0, v)
             if node.op == "%":
@@ -309,8 +298,8 @@ class Evaluator:
             return v
 
         if _rowwise(value):
-            return Vec(one(v) for v in value)
-        return one(value)
+            return Vec(map_cells(one, v) for v in value)
+        return map_cells(one, value)
 
     def spill(self, node: SpillRef) -> Any:
         ref = node.ref

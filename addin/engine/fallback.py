@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from addin.engine.values import NAME, VALUE, ExcelError, XlError, clean
+from addin.engine.values import NAME, VALUE, ExcelError, XlError, clean, map_cells
 
 
 def registry_function(name: str) -> Callable[..., Any] | None:
@@ -20,11 +20,6 @@ def registry_function(name: str) -> Callable[..., Any] | None:
     from formulas.functions import Error
 
     def to_formulas(value: Any) -> Any:
-        if isinstance(value, np.ndarray):
-            out = np.empty(value.shape, dtype=object)
-            for index, cell in np.ndenumerate(value):
-                out[index] = to_formulas(cell)
-            return out
         if type(value) is XlError:
             return Error.errors.get(value.code, Error.errors["#VALUE!"])
         if value is None:
@@ -48,7 +43,7 @@ def registry_function(name: str) -> Callable[..., Any] | None:
 
     def call(*args: Any) -> Any:
         try:
-            return from_formulas(function(*(to_formulas(a) for a in args)))
+            return from_formulas(function(*(map_cells(to_formulas, a) for a in args)))
         except NotImplementedError as exc:
             raise ExcelError(NAME, f"{name} is not implemented by the engine") from exc
         except ExcelError:

@@ -21,10 +21,12 @@ from addin.engine.values import (
     DIV0,
     NA,
     NUM,
+    OUTSIDE,
     VALUE,
     ExcelError,
     XlError,
     as_array,
+    broadcast_cell,
     compare,
     number_text,
     parse_number_text,
@@ -102,8 +104,8 @@ def elementwise(fn: Callable[..., Any], args: tuple[Any, ...], error_aware: bool
     out = np.empty((rows, cols), dtype=object)
     for i in range(rows):
         for j in range(cols):
-            values = [_cell_at(a, i, j) if isinstance(a, np.ndarray) else a for a in args]
-            if any(v is _OUTSIDE for v in values):
+            values = [broadcast_cell(a, i, j) if isinstance(a, np.ndarray) else a for a in args]
+            if any(v is OUTSIDE for v in values):
                 out[i, j] = XlError(NA)
                 continue
             if not error_aware:
@@ -116,17 +118,6 @@ def elementwise(fn: Callable[..., Any], args: tuple[Any, ...], error_aware: bool
             except ExcelError as exc:
                 out[i, j] = exc.error
     return out
-
-
-_OUTSIDE = object()
-
-
-def _cell_at(array: np.ndarray, i: int, j: int) -> Any:
-    r = 0 if array.shape[0] == 1 else i
-    c = 0 if array.shape[1] == 1 else j
-    if r >= array.shape[0] or c >= array.shape[1]:
-        return _OUTSIDE
-    return array[r, c]
 
 
 def given(value: Any) -> bool:

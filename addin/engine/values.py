@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -176,6 +177,30 @@ def as_array(value: Any) -> np.ndarray:
     out = np.empty((1, 1), dtype=object)
     out[0, 0] = value
     return out
+
+
+def map_cells(fn: Callable[[Any], Any], value: Any) -> Any:
+    """``fn`` of a scalar; of an array, an object array of ``fn`` of each cell (and so on into
+    arrays held in cells)."""
+    if isinstance(value, np.ndarray):
+        out = np.empty(value.shape, dtype=object)
+        for index, cell in np.ndenumerate(value):
+            out[index] = map_cells(fn, cell)
+        return out
+    return fn(value)
+
+
+OUTSIDE = object()  # what ``broadcast_cell`` gives past an array's end
+
+
+def broadcast_cell(array: np.ndarray, i: int, j: int) -> Any:
+    """Cell (i, j) of a 2-D array broadcast as Excel does (a single row or column repeats);
+    ``OUTSIDE`` where the array has no such cell (Excel shows #N/A there)."""
+    r = 0 if array.shape[0] == 1 else i
+    c = 0 if array.shape[1] == 1 else j
+    if r >= array.shape[0] or c >= array.shape[1]:
+        return OUTSIDE
+    return array[r, c]
 
 
 def clean(value: Any) -> Any:

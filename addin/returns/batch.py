@@ -20,7 +20,16 @@ from tqdm import tqdm
 from addin.returns.annex_a import is_annex_a, read_annex_a
 from addin.returns.mapping import Mapping, MappingError, apply_mapping, mapping_beside
 from addin.tracker_io import open_workbook, read_raw_table
-from udfs.intake import Intake, RawTable, Rejection, TrackerUnusable, canonical_header, read_tracker
+from udfs.intake import (
+    CASE_FIELDS,
+    WORKER_COLUMNS,
+    Intake,
+    RawTable,
+    Rejection,
+    TrackerUnusable,
+    canonical_header,
+    read_tracker,
+)
 from udfs.model import Weighing, weigh
 from udfs.policy import Policy
 
@@ -187,19 +196,7 @@ def combine(sources: list[Source], failures: list[tuple[Path, str]], policy: Pol
         workers = pd.concat(workers_parts, ignore_index=True)
         cases = pd.concat(cases_parts, ignore_index=True)
     else:
-        workers = pd.DataFrame(
-            columns=[
-                "worker_id",
-                "team",
-                "role",
-                "fte",
-                "asye_months",
-                "agency",
-                "reduction_pct",
-                "incomplete",
-                "row",
-            ]
-        ).astype(
+        workers = pd.DataFrame(columns=[*WORKER_COLUMNS, "incomplete", "row"]).astype(
             {
                 "fte": float,
                 "asye_months": float,
@@ -208,22 +205,7 @@ def combine(sources: list[Source], failures: list[tuple[Path, str]], policy: Pol
                 "incomplete": bool,
             }
         )
-        cases = pd.DataFrame(
-            columns=[
-                "case_id",
-                "worker_id",
-                "team",
-                "family_id",
-                "category",
-                "level",
-                "status",
-                "distance_miles",
-                "placement_unstable",
-                "age",
-                "row",
-                "source",
-            ]
-        ).astype(
+        cases = pd.DataFrame(columns=[*CASE_FIELDS, "row", "source"]).astype(
             {"level": float, "distance_miles": float, "age": float, "placement_unstable": bool}
         )
     workers["incomplete"] = workers["incomplete"].astype(bool) | workers["worker_id"].isin(

@@ -20,26 +20,16 @@ import pandas as pd
 
 from udfs.escalation import ESCALATE, RECORD_REASON
 from udfs.escalation import months_over as _months_over
-from udfs.model import Weighing
+from udfs.model import RESULT_COLUMNS, Weighing
 from udfs.policy import Policy
 from udfs.teams import SERVICE, team_figures
 
 DEFAULT_DB = "caseload-history.sqlite"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$", re.I)
+# What is stored of each worker: the result columns but ``breaches``, and three flags.
 WORKER_COLUMNS = (
-    "worker_id",
-    "team",
-    "role",
-    "fte",
-    "children",
-    "families",
-    "weighted",
-    "weighted_active",
-    "capacity_min",
-    "capacity_max",
-    "load_pct",
-    "status",
+    *(c for c in RESULT_COLUMNS if c != "breaches"),
     "agency",
     "asye",
     "incomplete",
