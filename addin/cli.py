@@ -13,20 +13,12 @@ from pathlib import Path
 
 import click
 
+from addin.cli_options import policy_option
+
 # Commands import what they need when they run, so that `caseload --help` and light commands
 # start fast (pandas, openpyxl and xlwings take ~0.4 s to import).
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
-
-
-def _policy_option(function):
-    return click.option(
-        "--policy",
-        default=None,
-        metavar="NAME|PATH",
-        help="Preset (gateshead, walsall, wales-scrutiny, laming) or a policy YAML file. "
-        "Default: gateshead.",
-    )(function)
 
 
 def _as_at_option(function):
@@ -79,7 +71,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("tracker", type=click.Path(path_type=Path))
-@_policy_option
+@policy_option()
 @_as_at_option
 @click.option(
     "-o",

@@ -51,7 +51,8 @@ def check_output(out: Path, inputs: Iterable[Path]) -> None:
         raise OutputError(f"{out}: the output must end in .csv or .xlsx")
 
 
-def _cell_value(value: object) -> object:
+def plain_value(value: object) -> object:
+    """A cell's value as plain Python: numpy scalars unwrapped, NaN as None."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):
@@ -69,7 +70,7 @@ def write_csv(frame: pd.DataFrame, out: Path | None) -> None:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(frame.columns)
         for row in frame.itertuples(index=False):
-            writer.writerow(["" if (v := _cell_value(c)) is None else inert(v) for c in row])
+            writer.writerow(["" if (v := plain_value(c)) is None else inert(v) for c in row])
     finally:
         if handle:
             handle.close()
@@ -90,7 +91,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> None:
         for row in frame.itertuples(index=False):
             cells = []
             for value, number_format in zip(row, formats, strict=True):
-                cell = WriteOnlyCell(sheet, value=_cell_value(value))
+                cell = WriteOnlyCell(sheet, value=plain_value(value))
                 if number_format and isinstance(cell.value, float):
                     cell.number_format = number_format
                 cells.append(cell)

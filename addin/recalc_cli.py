@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from addin.cli_options import policy_option
+
 EXIT_OK, EXIT_FORMULA_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
 
@@ -25,12 +27,9 @@ def default_output(book: Path) -> Path:
     default=None,
     help="OUT.xlsx (never the input). Default: BOOK-recalculated.xlsx beside BOOK.",
 )
-@click.option(
-    "--policy",
-    default=None,
-    metavar="NAME|PATH",
-    help="Policy for CW_ functions whose policy argument is blank (preset name or YAML file). "
-    "Default: gateshead.",
+@policy_option(
+    "Policy for CW_ functions whose policy argument is blank (preset name or YAML file). "
+    "Default: gateshead."
 )
 @click.option(
     "--in-place",

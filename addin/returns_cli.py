@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from addin.cli_options import policy_option
 from addin.returns.batch import Batch, read_batch
 from addin.returns.history import DEFAULT_DB, HistoryError, check_month
 from addin.returns.mapping import MappingError
@@ -24,9 +25,6 @@ from udfs.policy import Policy, PolicyError, load_policy
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
 
-policy_option = click.option(
-    "--policy", default=None, metavar="NAME|PATH", help="Preset or policy YAML (default gateshead)."
-)
 db_option = click.option(
     "--db",
     type=click.Path(path_type=Path),
@@ -71,7 +69,7 @@ def _report(batch: Batch) -> None:
 
 @click.command("map")
 @click.argument("tracker", type=click.Path(path_type=Path))
-@policy_option
+@policy_option()
 def map_command(tracker: Path, policy: str | None) -> None:
     """Propose TRACKER.mapping.yaml beside TRACKER from its headers and codes (to confirm)."""
     from addin.returns.annex_a import is_annex_a, propose_annex_a_mapping
@@ -121,7 +119,7 @@ def map_command(tracker: Path, policy: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--month", required=True, help="The month, YYYY-MM.")
 @db_option
-@policy_option
+@policy_option()
 @quiet_option
 def snapshot_command(
     files: tuple[Path, ...], month: str, db: Path, policy: str | None, quiet: bool
@@ -160,7 +158,7 @@ def return_group() -> None:
 )
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="OUT.xml|csv")
 @click.option("--lea", default=None, help="The council's three-digit LA code.")
-@policy_option
+@policy_option()
 @quiet_option
 def census_command(
     files: tuple[Path, ...], as_at, output: Path, lea: str | None, policy: str | None, quiet: bool
@@ -206,7 +204,7 @@ def report_group() -> None:
     "-o", "--output", required=True, type=click.Path(path_type=Path), help="OUT.xlsx or OUT.csv"
 )
 @db_option
-@policy_option
+@policy_option()
 def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) -> None:
     """Per team and service figures for the quarter (xlsx with charts, plus a CSV beside it)."""
     from addin.returns.quarterly import (
@@ -243,7 +241,7 @@ def review_group() -> None:
 @click.option("--quarter", required=True, help="The quarter, YYYYQn (calendar quarters).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="OUT.xlsx")
 @db_option
-@policy_option
+@policy_option()
 def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None) -> None:
     """Fill the GMT quarterly review template with each month of the quarter from the history
     (a month not in the history is shown as not available)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from addin.cli_options import policy_option
 from udfs.policy import PolicyError, load_policy
 from workbook_templates.demo import TEMPLATES, build_demo, build_template
 
@@ -18,7 +19,7 @@ def _fail(message: str) -> None:
 
 @click.command()
 @click.argument("name", type=click.Choice(TEMPLATES))
-@click.option("--policy", default=None, metavar="NAME|PATH", help="Preset or policy YAML file.")
+@policy_option()
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="New .xlsx file."
 )
@@ -36,7 +37,7 @@ def template(name: str, policy: str | None, output: Path) -> None:
 
 
 @click.command()
-@click.option("--policy", default=None, metavar="NAME|PATH", help="Preset or policy YAML file.")
+@policy_option()
 @click.option(
     "-o",
     "--output",

@@ -10,7 +10,6 @@ native charts and as a CSV.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 
-from addin.outputs import NUMBER_FORMATS, inert
+from addin.outputs import NUMBER_FORMATS, inert, plain_value
 from addin.returns.history import (
     HistoryError,
     month_team_figures,
@@ -65,11 +64,8 @@ def quarter_trend(db: str | Path, quarter: str) -> pd.DataFrame:
 
 
 def _shown(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NOT_AVAILABLE
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+    plain = plain_value(value)
+    return NOT_AVAILABLE if plain is None else plain
 
 
 def write_report_csv(table: pd.DataFrame, out: Path) -> None:
