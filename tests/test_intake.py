@@ -263,3 +263,12 @@ def test_xlsx_output_holds_the_same_full_precision_numbers_as_csv(tmp_path):
         if isinstance(got, float):
             assert got == float(expected)  # never rounded for display
     assert rows[1][6] == 11.875 and rows[1][11] == "under"
+
+
+def test_column_letters_match_openpyxl():
+    from openpyxl.utils import get_column_letter
+
+    from udfs.intake import column_letter
+
+    for column in (1, 2, 26, 27, 52, 53, 702, 703, 16384):
+        assert column_letter(column) == get_column_letter(column)

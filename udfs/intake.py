@@ -26,7 +26,6 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from udfs.policy import Policy
 from udfs.weights import ACTIVE, STATUSES
@@ -326,7 +325,7 @@ class FieldReader:
                 Rejection(
                     sheet=self.raw.sheet,
                     row=row,
-                    cell=f"{get_column_letter(column)}{row}",
+                    cell=f"{column_letter(column)}{row}",
                     field=name,
                     value=shown_value(value),
                     reason=_reason_for(reason, int(position)),
@@ -394,6 +393,19 @@ class FieldReader:
 def _member(values: np.ndarray, items: object) -> np.ndarray:
     """True where a value is one of ``items`` (a hash lookup, not a scan)."""
     return pd.Series(values, dtype=object).isin(list(items)).to_numpy()
+
+
+def column_letter(column: int) -> str:
+    """Excel's letters for a 1-based column number (1 -> A, 27 -> AA).
+
+    Written here rather than imported from openpyxl: importing openpyxl costs every command
+    ~50 ms, and this is all the intake needs of it.
+    """
+    letters = ""
+    while column > 0:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def shown_value(value: object) -> str:
