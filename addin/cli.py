@@ -97,7 +97,10 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
         return
     for rejection in job.intake.rejections:
         click.echo(f"rejected: {rejection}", err=True)
-    write_table(job.weighing.result, output, sheet="Workers result")
+    try:
+        write_table(job.weighing.result, output, sheet="Workers result")
+    except OSError as exc:
+        fail(f"{output}: cannot be written ({exc.strerror or exc})")
     if output is not None:
         click.echo(f"wrote {output}", err=True)
     rejected = job.intake.rejected_rows

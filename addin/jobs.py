@@ -25,4 +25,5 @@ def weigh_tracker(path: str | Path, policy: Policy, as_at: date | None = None) -
     """Read a tracker file and weigh it; raises ``TrackerUnusable`` when it cannot be used."""
     workers_raw, cases_raw = read_raw_tracker(path)
     intake = read_tracker(workers_raw, cases_raw, policy, as_at)
-    return WeighedTracker(Path(path), intake, weigh(intake.workers, intake.cases, policy))
+    weighing = weigh(intake.workers, intake.cases, policy, intake.incomplete_teams)
+    return WeighedTracker(Path(path), intake, weighing)

@@ -36,10 +36,21 @@ class OutputError(ValueError):
 
 
 def inert(value: object) -> object:
-    """A text cell that would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A text cell that would run as a formula, made inert with a leading apostrophe.
+
+    A plain number written as text (``-7``, ``+44``) is left as it is: it runs nothing.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
         return "'" + value
     return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def check_output(out: Path, inputs: Iterable[Path]) -> None:
@@ -49,6 +60,8 @@ def check_output(out: Path, inputs: Iterable[Path]) -> None:
             raise OutputError(f"{out}: refusing to write over the input workbook")
     if out.suffix.lower() not in {".csv", ".xlsx"}:
         raise OutputError(f"{out}: the output must end in .csv or .xlsx")
+    if not out.parent.is_dir():
+        raise OutputError(f"{out}: the folder {out.parent} does not exist")
 
 
 def plain_value(value: object) -> object:

@@ -85,7 +85,7 @@ def _percent(
         i
         for i, h in enumerate(frame.columns)
         if canonical_header(h) in PERCENT_FIELDS
-        and frame.iloc[:, i].map(lambda v: isinstance(v, float) and 0 < v <= 1).any()
+        and frame.iloc[:, i].map(lambda v: isinstance(v, float) and v != 0).any()
     ]
     if not wanted or len(frame) == 0 or path.suffix.lower() not in {".xlsx", ".xlsm"}:
         return None

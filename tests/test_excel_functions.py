@@ -137,3 +137,26 @@ def test_rejections_table_names_row_field_and_value_but_no_other_field():
     assert out[1][:4] == ["Cases", 2, "category", "??"]
     assert "Private" not in repr(out)
     assert CW_REJECTIONS(WORKERS, CASES)[1][0] == "none"
+
+
+def test_a_rejected_row_marks_the_team_figures_it_would_have_changed_incomplete():
+    workers = [
+        ["worker_id", "team", "role", "fte"],
+        ["A", "AI", "SW", 1],
+        ["B", "AI", "SW", 2],  # rejected: its team's figures are not whole
+        ["C", "CWD", "SW", 1],
+        ["D", "LC", "SW", 1],
+    ]
+    cases = [
+        ["case_id", "worker_id", "team", "category"],
+        ["a1", "A", None, "CIN"],
+        ["b1", "B", None, "CIN"],
+        ["c1", "C", None, "CIN"],
+        ["u1", None, "LAC", "XX"],  # rejected unallocated case of LAC
+        ["d1", "D", None, "CL"],
+    ]
+    table = CW_TEAMS(workers, cases)
+    flags = {row[0]: row[table[0].index("incomplete")] for row in table[1:]}
+    assert flags == {"AI": True, "CWD": False, "LAC": True, "LC": False, "SERVICE": True}
+    clean = CW_TEAMS(workers[:2] + workers[3:], [cases[0], cases[1], cases[3], cases[5]])
+    assert not any(row[clean[0].index("incomplete")] for row in clean[1:])

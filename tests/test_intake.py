@@ -272,3 +272,53 @@ def test_column_letters_match_openpyxl():
 
     for column in (1, 2, 26, 27, 52, 53, 702, 703, 16384):
         assert column_letter(column) == get_column_letter(column)
+
+
+@pytest.mark.parametrize("born", [datetime(2015, 1, 25), "25/01/2015", "2015-01-25"])
+def test_a_date_in_a_childs_row_is_never_echoed(born):
+    got = intake(
+        [["worker_id", "team", "role", "fte"], ["A", "AI", "SW", 1]],
+        [["case_id", "worker_id", "category", "age"], ["c1", "A", "CIN", born]],
+    )
+    (rejection,) = got.rejections
+    assert rejection.field == "age" and rejection.reason == "age is not a number"
+    assert "2015" not in str(rejection) and "(a date, not shown)" in str(rejection)
+
+
+def test_true_is_not_the_number_one_whatever_the_row_order():
+    for fte in ([True, 1], [1, True]):
+        got = intake(
+            [
+                ["worker_id", "team", "role", "fte"],
+                ["A", "AI", "SW", fte[0]],
+                ["B", "AI", "SW", fte[1]],
+            ],
+            [["case_id", "worker_id", "category", "level"], ["c1", "A", "CIN", 1]],
+        )
+        rejected = {r.row for r in got.rejections if r.field == "fte"}
+        assert rejected == {2 if fte[0] is True else 3}
+
+
+def test_iso_dates_typed_as_text_are_year_month_day():
+    got = intake(
+        [
+            ["worker_id", "team", "role", "fte", "asye_start"],
+            ["A", "AI", "ASYE", 1, "2026-01-09"],
+            ["B", "AI", "SW", 1, "2027-05-05"],
+        ],
+        [["case_id", "worker_id", "category"]],
+    )
+    assert list(got.workers["asye_months"])[0] == 9.0
+    assert got.rejections == []  # asye_start is not used (so not checked) for other roles
+
+
+def test_an_unwritable_output_is_an_error_not_a_rejection(tmp_path):
+    book = Workbook()
+    book.active.title = "Workers"
+    book.active.append(["worker_id", "team", "role", "fte"])
+    book.create_sheet("Cases").append(["case_id", "worker_id", "category"])
+    book.save(tmp_path / "t.xlsx")
+    done = _run("weigh", str(tmp_path / "t.xlsx"), "-o", str(tmp_path / "missing" / "out.csv"))
+    assert (
+        done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+    )

@@ -28,6 +28,7 @@ from udfs.intake import (
     FieldReader,
     Intake,
     RawTable,
+    parse_date_text,
     read_tracker,
 )
 from udfs.model import RESULT_COLUMNS, family_codes, weigh
@@ -138,7 +139,7 @@ def _as_date(value: Any) -> date | None:
         return value
     if isinstance(value, int | float):
         return (EXCEL_EPOCH + timedelta(days=float(value))).date()
-    return pd.to_datetime(str(value), dayfirst=True).date()
+    return parse_date_text(str(value))
 
 
 def _read(name: str, frame: pd.DataFrame, fields: tuple[str, ...], required: tuple[str, ...]):
@@ -484,7 +485,7 @@ def weigh_ranges(workers: Any, cases: Any, policy: Any = None, as_at: Any = None
     """Read Workers and Cases ranges (header rows included) and weigh them."""
     rules = resolve_policy(policy)
     intake = _intake(workers, cases, rules, as_at)
-    return weigh(intake.workers, intake.cases, rules)
+    return weigh(intake.workers, intake.cases, rules, intake.incomplete_teams)
 
 
 def _intake(workers: Any, cases: Any, rules: Policy, as_at: Any) -> Intake:

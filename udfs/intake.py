@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from udfs.policy import Policy
+from udfs.teams import SERVICE
 from udfs.weights import ACTIVE, STATUSES
 
 WORKER_FIELDS = (
@@ -125,6 +126,8 @@ class Intake:
     workers: pd.DataFrame
     cases: pd.DataFrame
     rejections: list[Rejection] = field(default_factory=list)
+    incomplete_teams: frozenset[str] = frozenset()
+    """Teams (and ``SERVICE``) whose figures a rejected row would have changed."""
 
     @property
     def rejected_rows(self) -> int:
@@ -163,9 +166,24 @@ def _cell_text(value: object) -> str:
     return whole.group(1) if whole else text
 
 
+def _distinct(cells: np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """(code per cell, the distinct values): like ``pd.factorize``, but a TRUE cell is never
+    the same value as the number 1 (hashing treats ``True == 1``, a spreadsheet does not)."""
+    flags = [type(value) is bool for value in cells] if cells.dtype == object else []
+    if not any(flags):
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        return codes, list(uniques)
+    keys = cells.copy()
+    marked = np.array(flags)
+    keys[marked] = [f"\x00{value}" for value in cells[marked]]
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    originals = {f"\x00{flag}": flag for flag in (True, False)}
+    return codes, [originals.get(u, u) if isinstance(u, str) else u for u in uniques]
+
+
 def _text(cells: np.ndarray) -> np.ndarray:
     """Cells as trimmed text, converting each distinct value once (columns repeat values)."""
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    codes, uniques = _distinct(cells)
     return np.array([_cell_text(u) for u in uniques] + [""], dtype=object)[codes]
 
 
@@ -175,7 +193,7 @@ def _is_blank_cell(value: object) -> bool:
 
 def _blank(cells: np.ndarray) -> np.ndarray:
     """True where a cell is empty (None, NaN or only spaces), one check per distinct value."""
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    codes, uniques = _distinct(cells)
     return np.array([_is_blank_cell(u) for u in uniques] + [True], dtype=bool)[codes]
 
 
@@ -189,7 +207,7 @@ def _code_key(text: str) -> str:
 
 def _per_value(cells: np.ndarray, convert: Callable[[object], tuple]) -> list[np.ndarray]:
     """Apply ``convert`` once per distinct cell value; one array per item it returns."""
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    codes, uniques = _distinct(cells)
     converted = [convert(u) for u in uniques] + [convert(None)]
     return [np.array(column, dtype=object)[codes] for column in zip(*converted, strict=True)]
 
@@ -232,6 +250,20 @@ def _yes_no(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return yes.astype(bool), unreadable.astype(bool)
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
+
+
+def parse_date_text(text: str) -> date:
+    """A date typed as text, read as a careful UK reader would: ISO ``2026-01-09`` is
+    9 January; otherwise day first (``09/01/2026`` is 9 January). ``ValueError`` if neither."""
+    text = text.strip()
+    iso = ISO_DATE.match(text) is not None
+    parsed = pd.to_datetime(text, dayfirst=not iso, yearfirst=iso, errors="coerce")
+    if pd.isna(parsed):
+        raise ValueError("is not a date")
+    return parsed.date()
+
+
 def _months_since(start: object, as_at: date) -> float:
     """Whole months from ``start`` (a date, or text like 01/09/2026) to ``as_at``; NaN blank."""
     if start is None or (isinstance(start, float) and np.isnan(start)) or str(start).strip() == "":
@@ -241,10 +273,7 @@ def _months_since(start: object, as_at: date) -> float:
     elif isinstance(start, date):
         day = start
     else:
-        parsed = pd.to_datetime(str(start).strip(), dayfirst=True, errors="coerce")
-        if pd.isna(parsed):
-            raise ValueError("is not a date")
-        day = parsed.date()
+        day = parse_date_text(str(start))
     months = (as_at.year - day.year) * 12 + (as_at.month - day.month) - (as_at.day < day.day)
     if months < 0:
         raise ValueError(f"is after the as-at date {as_at.isoformat()}")
@@ -327,7 +356,7 @@ class FieldReader:
                     row=row,
                     cell=f"{column_letter(column)}{row}",
                     field=name,
-                    value=shown_value(value),
+                    value=shown_value(value, withhold_dates=self.raw.kind == "Cases"),
                     reason=_reason_for(reason, int(position)),
                 )
             )
@@ -408,8 +437,20 @@ def column_letter(column: int) -> str:
     return letters
 
 
-def shown_value(value: object) -> str:
-    """A cell's value as a message shows it: whole numbers without ``.0``, blank as ''."""
+DATE_LIKE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}")
+WITHHELD_DATE = "(a date, not shown)"
+
+
+def shown_value(value: object, withhold_dates: bool = False) -> str:
+    """A cell's value as a message shows it: whole numbers without ``.0``, blank as ''.
+
+    With ``withhold_dates`` (case rows) a date is never shown: a date typed into a child's row
+    (in ``age``, say) may be the child's date of birth.
+    """
+    if withhold_dates and (
+        isinstance(value, date) or (isinstance(value, str) and DATE_LIKE.search(value))
+    ):
+        return WITHHELD_DATE
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -426,7 +467,7 @@ def _reason_for(reason: str | list[str] | Callable[[int], str], position: int) -
 
 
 def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFrame, FieldReader]:
-    """Clean Workers from a raw table; rejected and blank rows are left out."""
+    """Workers from a raw table, blank rows left out; ``rejected`` marks rows not to use."""
     reader = FieldReader(raw, WORKER_FIELDS)
     worker_id = reader.ids("worker_id", required=True)
     team = reader.codes("team", {c: c for c in policy.teams}, "team", required=True)
@@ -435,10 +476,14 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     reader.reject("fte", reader.empty("fte"), "FTE is blank")
     months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
     if "asye_start" in reader.columns:
+        # only a role whose capacity rises with the months (ASYE) uses them
+        ramped = {code for code, r in policy.roles.items() if r.ramp_to is not None}
         starts = reader.cell_values("asye_start")
         from_start = np.full(reader.n, np.nan)
         reasons = [""] * reader.n
         for position, start in enumerate(starts):
+            if role[position] not in ramped:
+                continue
             try:
                 from_start[position] = _months_since(start, as_at)
             except ValueError as exc:
@@ -465,14 +510,15 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
             "row": raw.first_row + np.arange(reader.n),
         }
     )
-    keep = ~reader.bad & ~reader.blank
-    return frame[keep].reset_index(drop=True), reader
+    frame["rejected"] = reader.bad
+    return frame[~reader.blank].reset_index(drop=True), reader
 
 
 def read_cases(
     raw: RawTable, policy: Policy, workers: pd.DataFrame, rejected_worker_ids: set[str]
 ) -> tuple[pd.DataFrame, FieldReader, set[str]]:
-    """Clean Cases; returns them, the reader, and the worker ids made incomplete."""
+    """Cases, blank rows left out (``rejected`` marks rows not to use); the reader; and the
+    worker ids made incomplete."""
     reader = FieldReader(raw, CASE_FIELDS)
     case_id = reader.ids("case_id", required=True)
     worker_id = reader.ids("worker_id", required=False)
@@ -514,8 +560,8 @@ def read_cases(
             "row": raw.first_row + np.arange(reader.n),
         }
     )
-    keep = ~reader.bad & ~reader.blank
-    return frame[keep].reset_index(drop=True), reader, touched
+    frame["rejected"] = reader.bad
+    return frame[~reader.blank].reset_index(drop=True), reader, touched
 
 
 def read_tracker(
@@ -523,13 +569,34 @@ def read_tracker(
 ) -> Intake:
     """Read and check a Workers and a Cases table; see the module docstring for the result."""
     as_at = as_at or date.today()
-    workers, worker_reader = read_workers(workers_raw, policy, as_at)
-    rejected_rows = worker_reader.bad & ~worker_reader.blank
-    rejected_ids = set(worker_reader.text("worker_id")[rejected_rows])
-    cases, case_reader, touched = read_cases(cases_raw, policy, workers, rejected_ids)
+    all_workers, worker_reader = read_workers(workers_raw, policy, as_at)
+    workers = all_workers[~all_workers["rejected"]].drop(columns="rejected")
+    rejected_ids = set(all_workers.loc[all_workers["rejected"], "worker_id"])
+    all_cases, case_reader, touched = read_cases(cases_raw, policy, workers, rejected_ids)
+    cases = all_cases[~all_cases["rejected"]].drop(columns="rejected").reset_index(drop=True)
+    workers = workers.reset_index(drop=True)
     workers["incomplete"] = workers["incomplete"] | workers["worker_id"].isin(touched)
     return Intake(
         workers=workers,
         cases=cases,
         rejections=worker_reader.rejections + case_reader.rejections,
+        incomplete_teams=_teams_touched(all_workers, all_cases),
     )
+
+
+def _teams_touched(all_workers: pd.DataFrame, all_cases: pd.DataFrame) -> frozenset[str]:
+    """Teams whose figures a rejected row would have changed, and ``SERVICE`` if any would.
+
+    A rejected worker row counts for its team; a rejected case for its worker's team (read
+    from the worker's row even if that row was rejected) or, unallocated, for its own team.
+    """
+    team_of = dict(
+        zip(all_workers["worker_id"][::-1], all_workers["team"][::-1], strict=True)
+    )  # reversed, so the first row of a repeated id wins
+    teams = set(all_workers.loc[all_workers["rejected"], "team"])
+    bad_cases = all_cases[all_cases["rejected"]]
+    for worker, own_team in zip(bad_cases["worker_id"], bad_cases["team"], strict=True):
+        teams.add(team_of.get(worker, "") if worker else own_team)
+    if teams or not bad_cases.empty:
+        teams.add(SERVICE)
+    return frozenset(teams - {""})

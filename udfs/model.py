@@ -43,6 +43,7 @@ class Weighing:
 
     workers: pd.DataFrame
     cases: pd.DataFrame
+    incomplete_teams: frozenset[str] = frozenset()
 
     @property
     def result(self) -> pd.DataFrame:
@@ -57,11 +58,17 @@ def family_codes(family_id: pd.Series | np.ndarray) -> np.ndarray:
     return np.where(np.isin(codes, blank), -1, codes)
 
 
-def weigh(workers: pd.DataFrame, cases: pd.DataFrame, policy: Policy) -> Weighing:
+def weigh(
+    workers: pd.DataFrame,
+    cases: pd.DataFrame,
+    policy: Policy,
+    incomplete_teams: frozenset[str] = frozenset(),
+) -> Weighing:
     """Apply every step of the model to clean Workers and Cases frames.
 
     Cases whose ``worker_id`` is blank are unallocated: they count for their own ``team`` in
-    team figures and in no worker's row.
+    team figures and in no worker's row. ``incomplete_teams`` comes from the intake
+    (``Intake.incomplete_teams``) and marks team figures incomplete.
     """
     n = len(workers)
     worker_code = pd.Index(workers["worker_id"]).get_indexer(cases["worker_id"])
@@ -111,4 +118,4 @@ def weigh(workers: pd.DataFrame, cases: pd.DataFrame, policy: Policy) -> Weighin
     for key, values in counts.items():
         out[f"count_{key}"] = values
     case_out = cases.assign(worker_code=worker_code, counted=counted)
-    return Weighing(workers=out, cases=case_out)
+    return Weighing(workers=out, cases=case_out, incomplete_teams=incomplete_teams)

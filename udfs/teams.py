@@ -52,7 +52,7 @@ def team_figures(
     cases = weighing.cases
     held = cases["worker_code"].to_numpy()
     unallocated = cases[held < 0]
-    present = set(workers["team"]) | set(unallocated["team"])
+    present = set(workers["team"]) | set(unallocated["team"]) | weighing.incomplete_teams
     codes = [code for code in policy.teams if code in present] + [SERVICE]
     long_over = None
     if months_over is not None:
@@ -112,5 +112,6 @@ def _team_row(
         **{f"unallocated_{cat}": int(by_category.get(cat, 0)) for cat in policy.categories},
         "agency": int(workers["agency"].to_numpy()[mask].sum()),
         "asye": int(workers["asye"].to_numpy()[mask].sum()),
-        "incomplete": bool(workers["incomplete"].to_numpy()[mask].any()),
+        "incomplete": bool(workers["incomplete"].to_numpy()[mask].any())
+        or code in weighing.incomplete_teams,
     }
