@@ -18,7 +18,7 @@ import click
 
 from addin.cli_options import policy_option
 from addin.returns.batch import Batch, read_batch
-from addin.returns.history import DEFAULT_DB, HistoryError, check_month
+from addin.returns.history import DEFAULT_DB, HistoryError, check_database, check_month
 from addin.returns.mapping import MappingError
 from udfs.intake import TrackerUnusable
 from udfs.policy import Policy, PolicyError, load_policy
@@ -58,6 +58,22 @@ def check_new_output(out: Path, inputs: list[Path], suffixes: tuple[str, ...]) -
         guarded = [source, source.with_name(source.stem + ".mapping.yaml")]
         if any(target == g.resolve() for g in guarded):
             _fail(f"{out}: refusing to write over an input ({source.name})")
+
+
+def _policy_inputs(db: Path, policy: str | None) -> list[Path]:
+    """The inputs of a command reading the history: the database and a policy file."""
+    inputs = [db]
+    if policy is not None and Path(policy).is_file():
+        inputs.append(Path(policy))
+    return inputs
+
+
+def _check_history(db: Path) -> None:
+    """Stop (exit 2) when ``db`` exists but is not a history database."""
+    try:
+        check_database(db)
+    except HistoryError as exc:
+        _fail(str(exc))
 
 
 def _report(batch: Batch) -> None:
@@ -133,12 +149,17 @@ def snapshot_command(
         _fail(str(exc))
     if any(db.resolve() == Path(f).resolve() for f in files):
         _fail(f"{db}: refusing to use an input as the history database")
+    _check_history(db)  # before reading any file: a wrong --db is found at once
     rules = _policy(policy)
     year, number = int(month[:4]), int(month[5:])
     as_at = date(year, number, calendar.monthrange(year, number)[1])
     batch = read_batch(list(files), rules, as_at, progress=not quiet)
     _report(batch)
-    stored = snapshot(db, month, batch.weighing, rules, [str(f) for f in files])
+    try:
+        stored = snapshot(db, month, batch.weighing, rules, [str(f) for f in files])
+    except sqlite3.Error as exc:
+        _fail(f"{db}: not a history database ({exc})")
+        return
     click.echo(f"stored {stored} worker(s) for {month} in {db}", err=True)
     sys.exit(batch.exit_status)
 
@@ -214,9 +235,13 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
         write_report_xlsx,
     )
 
-    check_new_output(output, [db], (".xlsx", ".csv"))
+    inputs = _policy_inputs(db, policy)
+    check_new_output(output, inputs, (".xlsx", ".csv"))
+    csv_out = output.with_suffix(".csv")
+    check_new_output(csv_out, inputs, (".csv",))  # written beside an xlsx: guarded the same
     if not db.exists():
         _fail(f"{db}: no history database (run caseload snapshot first)")
+    _check_history(db)
     rules = _policy(policy)
     try:
         month, table = quarter_figures(db, quarter, rules)
@@ -224,7 +249,9 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
     except HistoryError as exc:
         _fail(str(exc))
         return
-    csv_out = output.with_suffix(".csv")
+    except sqlite3.Error as exc:
+        _fail(f"{db}: not a history database ({exc})")
+        return
     if output.suffix.lower() == ".xlsx":
         write_report_xlsx(table, trend, output, quarter)
         click.echo(f"wrote {output}", err=True)
@@ -247,10 +274,7 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
     (a month not in the history is shown as not available)."""
     from addin.returns.gmt_review import write_gmt_review
 
-    inputs = [db]
-    if policy is not None and Path(policy).is_file():
-        inputs.append(Path(policy))
-    check_new_output(output, inputs, (".xlsx",))
+    check_new_output(output, _policy_inputs(db, policy), (".xlsx",))
     if not db.exists():
         _fail(f"{db}: no history database (run caseload snapshot first)")
     rules = _policy(policy)

@@ -13,11 +13,13 @@ from test_returns_helpers import write_book
 
 from addin.cli import main
 from addin.returns.annex_a import propose_annex_a_mapping, pseudonym, read_annex_a
+from addin.returns.batch import read_batch
 from addin.returns.mapping import Mapping
+from udfs.policy import load_policy
 
 SAMPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "annex-a"
 ANNEX = SAMPLE / "Annex_A_sample.xlsx"
-pytestmark = pytest.mark.skipif(
+needs_sample = pytest.mark.skipif(
     not ANNEX.exists(), reason=f"sample Annex A workbook not found at {SAMPLE} (../shared)"
 )
 SALT = "test-salt"
@@ -50,6 +52,7 @@ def mapping() -> Mapping:
     return Mapping(kind="annex_a", values={"team": TEAMS}, extra={"pseudonym_salt": SALT})
 
 
+@needs_sample
 def test_caseload_per_allocated_worker_counted_by_hand():
     frame = read_annex_a(ANNEX, mapping()).cases.frame
     counts = Counter(frame["worker_id"])
@@ -62,6 +65,7 @@ def test_caseload_per_allocated_worker_counted_by_hand():
     assert set(petra["team"]) == {"SGCP"} and set(petra["category"]) == {"CP"}
 
 
+@needs_sample
 def test_no_worker_name_leaves_the_reader():
     text = read_annex_a(ANNEX, mapping()).cases.frame.to_csv()
     for name in BY_HAND:
@@ -74,6 +78,7 @@ def test_pseudonyms_are_stable_and_salted():
     assert pseudonym("Petra Wills", SALT).startswith("AW-")
 
 
+@needs_sample
 def test_proposed_mapping_guesses_teams_and_keeps_no_names():
     proposal = propose_annex_a_mapping(ANNEX, salt=SALT)
     assert proposal.values["team"]["Children in Care Team 1"] == "LAC"
@@ -81,6 +86,7 @@ def test_proposed_mapping_guesses_teams_and_keeps_no_names():
     assert "Eugene" not in str(proposal.to_dict())
 
 
+@needs_sample
 def test_annex_a_feeds_the_census_without_names(tmp_path):
     annex = tmp_path / "annex.xlsx"
     shutil.copy(ANNEX, annex)
@@ -132,3 +138,105 @@ def test_annex_a_feeds_the_census_without_names(tmp_path):
     assert rows["W11"][header.index("Cases30")] == "2"
     for name in BY_HAND:
         assert name.split()[-1] not in text + result.output
+
+
+def annex_book(path: Path, lists: dict[int, list[list[object]]]) -> Path:
+    """A synthetic Annex A workbook: ``List n`` sheets (List 6 and List 8 always present)."""
+    sheets = {f"List {n}": rows for n, rows in sorted(lists.items())}
+    sheets.setdefault("List 6", [["Child Unique ID", "Allocated Team", "Allocated Worker"]])
+    sheets.setdefault("List 8", [["Child Unique ID", "Allocated Team", "Allocated Worker"]])
+    return write_book(path, sheets)
+
+
+def with_workers(tmp_path: Path, annex: Path) -> Path:
+    """A Workers file and a confirmed mapping beside ``annex`` (worker A1 = Worker A)."""
+    write_book(
+        tmp_path / "staff.xlsx",
+        {
+            "Workers": [["worker_id", "team", "role", "fte"], ["A1", "SGCP", "SW", 1]],
+            "Cases": [["case_id", "worker_id", "category"]],
+        },
+    )
+    annex.with_name(annex.stem + ".mapping.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "kind": "annex_a",
+                "confirmed": True,
+                "values": {"team": {"Unit 1": "SGCP"}},
+                "pseudonym_salt": SALT,
+                "workers_file": "staff.xlsx",
+                "workers": {"Worker A": "A1"},
+            }
+        )
+    )
+    return annex
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Child ID", "ChildUniqueID", "Child Unique Id", "child_unique_id", "Unique Child ID"],
+)
+def test_child_id_column_variants_are_accepted(tmp_path, header):
+    row = ["Unit 1", "Worker A"]
+    annex = annex_book(
+        tmp_path / "annex.xlsx",
+        {
+            4: [[header, "Allocated Team", "Allocated Worker"], ["K4", *row]],
+            6: [[header, "Allocated Team", "Allocated Worker"], ["K6", *row]],
+            7: [[header, "Allocated Team", "Allocated Worker"], ["K7", *row]],
+            8: [[header, "Allocated Team", "Allocated Worker"], ["K8", *row]],
+            9: [[header, "Allocated Team", "Allocated Worker"], ["K9", *row]],
+        },
+    )
+    read = read_annex_a(annex, mapping())
+    categories = dict(zip(read.cases.frame["case_id"], read.cases.frame["category"], strict=True))
+    assert categories == {"K8": "LAC", "K7": "CP", "K6": "CIN", "K9": "CL", "K4": "ASMT"}
+    assert read.problems == []
+
+
+def test_a_list_without_child_ids_is_reported_unusable(tmp_path):
+    annex = annex_book(
+        tmp_path / "annex.xlsx",
+        {
+            7: [["Reference", "Allocated Team", "Allocated Worker"], ["K7", "Unit 1", "Worker A"]],
+            8: [["Child ID", "Allocated Team", "Allocated Worker"], ["K8", "Unit 1", "Worker A"]],
+            9: [["Ref", "Allocated Team", "Allocated Worker"]],  # no rows: nothing lost
+        },
+    )
+    read = read_annex_a(annex, mapping())
+    assert len(read.problems) == 1 and "List 7" in read.problems[0]
+    assert "unusable" in read.problems[0] and "1 row(s)" in read.problems[0]
+    assert list(read.cases.frame["case_id"]) == ["K8"]
+    with_workers(tmp_path, annex)
+    out = tmp_path / "census.csv"
+    result = CliRunner().invoke(
+        main,
+        ["return", "census", "--as-at", "2025-09-30", str(annex), "-o", str(out), "--quiet"],
+    )
+    assert result.exit_code == 1, result.output
+    assert "problem: annex.xlsx: List 7 has no child ID column" in result.output
+    assert "List 9" not in result.output
+
+
+def test_most_intensive_follows_the_policy_given(tmp_path):
+    """A child looked after (list 8) and a care leaver (list 9): LAC wins under gateshead
+    (LAC before CL, both level 2); a policy giving CL level 4 makes CL win."""
+    header = ["Child Unique ID", "Allocated Team", "Allocated Worker"]
+    annex = annex_book(
+        tmp_path / "annex.xlsx",
+        {8: [header, ["K1", "Unit 1", "Worker A"]], 9: [header, ["K1", "Unit 1", "Worker A"]]},
+    )
+    custom = tmp_path / "council.yaml"
+    custom.write_text(
+        "extends: gateshead\nname: council\n"
+        "categories:\n  CL: {name: care leaver, default_level: 4}\n"
+    )
+    assert list(read_annex_a(annex, mapping()).cases.frame["category"]) == ["LAC"]
+    gateshead = read_annex_a(annex, mapping(), load_policy("gateshead"))
+    assert list(gateshead.cases.frame["category"]) == ["LAC"]
+    council = load_policy(custom)
+    assert list(read_annex_a(annex, mapping(), council).cases.frame["category"]) == ["CL"]
+    # a batch reads Annex A with the policy it is given
+    with_workers(tmp_path, annex)
+    batch = read_batch([annex], council, progress=False)
+    assert list(batch.weighing.cases["category"]) == ["CL"]

@@ -8,10 +8,10 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from test_returns_helpers import canonical_tracker, mapped_tracker
+from test_returns_helpers import canonical_tracker, mapped_tracker, write_book
 
 from addin.cli import main
-from addin.returns.history import escalation, quarter_months
+from addin.returns.history import CASE_FIGURES, escalation, quarter_months
 from addin.returns.quarterly import quarter_figures
 from udfs.policy import load_policy
 
@@ -130,3 +130,127 @@ def test_quarter_without_history_is_an_error(history, tmp_path):
     )
     assert result.exit_code == 2
     assert "no snapshot" in result.output
+
+
+def _quarterly(db, out, *extra):
+    return CliRunner().invoke(
+        main,
+        ["report", "quarterly", "--quarter", "2025Q3", "--db", str(db), "-o", str(out), *extra],
+    )
+
+
+def test_snapshot_refuses_a_db_that_is_not_sqlite_before_reading_files(tmp_path, monkeypatch):
+    import addin.returns_cli as returns_cli
+
+    a = canonical_tracker(tmp_path / "a.xlsx")
+    db = tmp_path / "history.sqlite"
+    db.write_text("this is not an SQLite database\n" * 20)
+    read = []
+    monkeypatch.setattr(returns_cli, "read_batch", lambda *args, **kw: read.append(args))
+    result = CliRunner().invoke(
+        main, ["snapshot", str(a), "--month", "2025-09", "--db", str(db), "--quiet"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and "not a history database" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert read == []  # the database was checked before any file was read
+    assert db.read_text().startswith("this is not an SQLite database")
+
+
+def test_snapshot_refuses_an_sqlite_file_of_another_kind(tmp_path):
+    a = canonical_tracker(tmp_path / "a.xlsx")
+    db = tmp_path / "other.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE workers (name TEXT)")
+    result = CliRunner().invoke(
+        main, ["snapshot", str(a), "--month", "2025-09", "--db", str(db), "--quiet"]
+    )
+    assert result.exit_code == 2 and "not a history database" in result.output
+
+
+def test_quarterly_report_db_not_sqlite_is_an_error_not_a_traceback(tmp_path):
+    db = tmp_path / "history.sqlite"
+    db.write_text("not a database\n" * 20)
+    result = _quarterly(db, tmp_path / "q3.xlsx")
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and "not a history database" in result.output
+    assert not (tmp_path / "q3.xlsx").exists() and not (tmp_path / "q3.csv").exists()
+
+
+def test_quarterly_csv_beside_the_xlsx_never_overwrites_an_input(history, tmp_path):
+    _, db = history
+    copied = tmp_path / "q3.csv"  # the history database, named like the CSV to be written
+    copied.write_bytes(db.read_bytes())
+    before = copied.read_bytes()
+    result = _quarterly(copied, tmp_path / "q3.xlsx")
+    assert result.exit_code == 2 and "refusing" in result.output
+    assert copied.read_bytes() == before and not (tmp_path / "q3.xlsx").exists()
+    # a policy file is an input too
+    policy = tmp_path / "rules.csv"
+    policy.write_text("extends: gateshead\n")
+    result = _quarterly(db, tmp_path / "rules.xlsx", "--policy", str(policy))
+    assert result.exit_code == 2 and "refusing" in result.output
+    assert policy.read_text() == "extends: gateshead\n"
+
+
+def test_quarterly_report_counts_cp_looked_after_and_team_manager_cases(tmp_path):
+    """CP children, looked-after children (LAC and PROC) and cases held by TMs, held and
+    unallocated, per team and service; figures not in our data are marked not available."""
+    tracker = write_book(
+        tmp_path / "t.xlsx",
+        {
+            "Workers": [
+                ["worker_id", "team", "role", "fte"],
+                ["W1", "SGCP", "SW", 1],
+                ["T1", "SGCP", "TM", 1],
+                ["W2", "LAC", "SW", 1],
+            ],
+            "Cases": [
+                ["case_id", "worker_id", "team", "category"],
+                ["C1", "W1", "SGCP", "CP"],
+                ["C2", "W1", "SGCP", "CP"],
+                ["C3", "W1", "SGCP", "CIN"],
+                ["C4", "T1", "SGCP", "CP"],
+                ["C5", "T1", "SGCP", "CIN"],
+                ["C6", "W2", "LAC", "LAC"],
+                ["C7", "W2", "LAC", "PROC"],
+                ["C8", None, "SGCP", "CP"],
+                ["C9", None, "LAC", "LAC"],
+            ],
+        },
+    )
+    db = tmp_path / "h.sqlite"
+    for month in ("2025-08", "2025-09"):
+        result = CliRunner().invoke(
+            main, ["snapshot", str(tracker), "--month", month, "--db", str(db), "--quiet"]
+        )
+        assert result.exit_code == 0, result.output
+    _, table = quarter_figures(db, "2025Q3", GATESHEAD)
+    rows = table.set_index("team")
+    got = {
+        team: tuple(rows.loc[team, c] for c in CASE_FIGURES) for team in ("SGCP", "LAC", "SERVICE")
+    }
+    assert got == {"SGCP": (4, 0, 2), "LAC": (0, 3, 0), "SERVICE": (4, 3, 2)}
+    for name in ("referrals_per_month", "assessments_completed", "supernumerary_agency_staff"):
+        assert set(table[name]) == {"not available"}
+    out = tmp_path / "q3.xlsx"
+    result = _quarterly(db, out)
+    assert result.exit_code == 0, result.output
+    header = load_workbook(out)["Teams"][1]
+    names = [cell.value for cell in header]
+    assert {*CASE_FIGURES, "referrals_per_month", "supernumerary_agency_staff"} <= set(names)
+    service = next(
+        r for r in load_workbook(out)["Teams"].iter_rows(values_only=True) if r[1] == "SERVICE"
+    )
+    assert service[names.index("cases_held_by_tm")] == 2
+    assert service[names.index("assessments_completed")] == "not available"
+    # a month stored before these figures were kept: not available, never 0
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM team_cases WHERE month = '2025-09'")
+    _, table = quarter_figures(db, "2025Q3", GATESHEAD)
+    assert all(v is None for v in table["cp_children"])
+    result = _quarterly(db, tmp_path / "old.csv")
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "old.csv").read_text().splitlines()
+    column = lines[0].split(",").index("cp_children")
+    assert {line.split(",")[column] for line in lines[1:]} == {"not available"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import yaml
 from click.testing import CliRunner
@@ -198,3 +199,83 @@ def test_apply_mapping_renames_and_recodes():
     mapped = apply_mapping(raw, mapping)
     assert list(mapped.frame.columns) == ["case_id", "category"]
     assert mapped.frame.iloc[0].tolist() == ["C1", "CP"]
+
+
+def _census_of(tmp_path, workers: list[list[object]]):
+    """The census (as at 30 September 2025) of a tracker with these Workers rows."""
+    path = write_book(
+        tmp_path / "hr.xlsx",
+        {"Workers": workers, "Cases": [["case_id", "worker_id", "category"], ["C1", "W1", "CIN"]]},
+    )
+    batch = read_batch([path], GATESHEAD, progress=False)
+    return batch, census.build_census(batch.weighing, batch.extra, date(2025, 9, 30), "123")
+
+
+def test_a_leaver_has_fte_0_in_the_census_and_the_tracker_keeps_the_contract(tmp_path):
+    header = ["worker_id", "team", "role", "fte", "RoleEndDate", "ReasonLeave", "LeaverDestination"]
+    batch, c = _census_of(
+        tmp_path,
+        [
+            header,
+            ["W1", "AI", "SW", 0.8, "2025-08-31", 3, 2],  # left in the year: a leaver
+            ["W2", "AI", "SW", 1, "2025-09-30", 3, 2],  # left on the reference date
+            ["W3", "AI", "SW", 1, "2025-10-31", None, None],  # a future end date
+        ],
+    )
+    records = dict(c.workers)
+    for worker in ("W1", "W2"):
+        assert records[worker]["FTE"] == records[worker]["FTE30"] == "0.000000"
+    assert records["W3"]["FTE"] == records["W3"]["FTE30"] == "1.000000"
+    fte = batch.weighing.workers.set_index("worker_id")["fte"].to_dict()
+    assert fte == {"W1": 0.8, "W2": 1.0, "W3": 1.0}  # the tracker keeps the contracted FTE
+    problems = census.validate(c)
+    blocking = {(p.worker, p.item): p.message for p in census.errors(problems)}
+    assert list(blocking) == [("W3", "RoleEndDate")]
+    assert "future end date" in blocking[("W3", "RoleEndDate")]
+    # W3 is not a leaver: leaver items are not asked of them
+    assert not any(p.worker == "W3" and p.item == "ReasonLeave" for p in problems)
+
+
+def test_a_leaver_alone_is_written(tmp_path):
+    header = ["worker_id", "team", "role", "fte", "RoleEndDate", "ReasonLeave", "LeaverDestination"]
+    _, c = _census_of(tmp_path, [header, ["W1", "AI", "SW", 1, "2025-07-01", 3, 2]])
+    out = tmp_path / "census.xml"
+    census.write_xml(c, out)
+    assert dict(census.read_xml(out).workers)["W1"]["FTE30"] == "0.000000"
+
+
+def test_a_starter_without_start_origin_is_reported_missing():
+    def worker(start: str, agency: str = "0", origin: str = "") -> dict[str, str]:
+        record = {"AgencyWorker": agency, "RoleStartDate": start, "StartOrigin": origin}
+        return {k: v for k, v in record.items() if v}
+
+    c = census.Census(
+        {"ReferenceDate": "2025-09-30", "LEA": "123"},
+        [
+            ("S1", worker("2025-03-01")),  # a starter: needs StartOrigin
+            ("S2", worker("2024-10-01")),  # the census year's first day
+            ("S3", worker("2025-03-01", origin="3")),
+            ("S4", worker("2025-03-01", agency="1")),  # agency: not asked
+            ("S5", worker("2024-09-30")),  # started before the census year
+        ],
+    )
+    flagged = {
+        p.worker for p in census.validate(c) if p.item == "StartOrigin" and p.kind == "missing"
+    }
+    assert flagged == {"S1", "S2"}
+
+
+def test_hr_columns_match_ignoring_case_spaces_hyphens_and_underscores(tmp_path):
+    _, c = _census_of(
+        tmp_path,
+        [
+            ["worker_id", "team", "role", "fte", "SWE No", "person-birth-date", "Start_Origin"]
+            + ["ROLE START DATE", "gender current"],
+            ["W1", "AI", "SW", 1, "SW1234567890", "1990-01-01", 3, "2025-01-06", 2],
+        ],
+    )
+    record = dict(c.workers)["W1"]
+    assert record["SWENo"] == "SW1234567890"
+    assert record["PersonBirthDate"] == "1990-01-01"
+    assert record["StartOrigin"] == "3" and record["RoleStartDate"] == "2025-01-06"
+    assert record["GenderCurrent"] == "2"

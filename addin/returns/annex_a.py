@@ -1,8 +1,10 @@
 """The council's Ofsted ILACS Annex A workbook read directly as a Cases source (returns.md).
 
-One case per child: the most intensive category wins (the policy's default level, then the
-order PROC, CP, LAC, CIN, CL, ASMT); the winning list's row gives the allocated team and
-worker. Rules, per list:
+One case per child: the most intensive category wins (the policy's default level, highest
+first, then the order PROC, CP, LAC, CIN, CL, ASMT); the winning list's row gives the allocated
+team and worker. A child is known by the list's child ID column (``Child Unique ID`` or a
+variant such as ``Child ID``, ``ChildUniqueID``); a list with rows but no such column is
+reported unusable, never dropped silently. Rules, per list:
 
 - List 8 (looked after), not ceased: ``LAC``, or ``PROC`` when the legal status is an interim
   care order (``C1``); 3 or more placements in the last 12 months -> ``placement_unstable``.
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +32,12 @@ import python_calamine as calamine
 
 from addin.returns.mapping import Mapping, MappingError, norm
 from udfs.intake import RawTable, TrackerUnusable
+from udfs.policy import Policy, load_policy
 
 PRECEDENCE = ("PROC", "CP", "LAC", "CIN", "CL", "ASMT")
+# A child ID header with everything but letters and digits dropped: Child Unique ID, Child ID,
+# ChildUniqueID, Unique Child ID, Child Unique Identifier, Child Ref(erence), Child LA ID ...
+CHILD_ID = re.compile(r"^(unique)?child(unique)?(la)?(id|identifier|ref|reference|no|number)$")
 LISTS = {4: "List 4", 6: "List 6", 7: "List 7", 8: "List 8", 9: "List 9"}
 ERROR_VALUES = {"", "#n/a", "#na", "n/a", "#ref!", "#value!", "#name?", "none", "unallocated"}
 DEFAULT_SALT = "caseload-annex-a"
@@ -93,6 +100,26 @@ def _sheet(book: calamine.CalamineWorkbook, name: str) -> pd.DataFrame | None:
     return pd.DataFrame([list(r) for r in rows[1:]], columns=header, dtype=object)
 
 
+def _child_ids(frame: pd.DataFrame) -> pd.Series | None:
+    """The list's child ID column (the first header matching ``CHILD_ID``), or None."""
+    for position, header in enumerate(frame.columns):
+        if CHILD_ID.match(re.sub(r"[^0-9a-z]", "", str(header).lower())):
+            return frame.iloc[:, position]
+    return None
+
+
+def _filled_rows(frame: pd.DataFrame) -> int:
+    """Rows with at least one non-blank cell."""
+    return sum(not all(_blank(v) for v in row) for row in frame.itertuples(index=False))
+
+
+def precedence(policy: Policy) -> tuple[str, ...]:
+    """Annex A categories, most intensive first: the policy's default level (highest first;
+    a category the policy lacks counts as level 0), then the order of ``PRECEDENCE``."""
+    levels = {code: category.default_level for code, category in policy.categories.items()}
+    return tuple(sorted(PRECEDENCE, key=lambda c: (-levels.get(c, 0), PRECEDENCE.index(c))))
+
+
 def _column(frame: pd.DataFrame, *names: str) -> pd.Series:
     for name in names:
         if norm(name) in frame.columns:
@@ -108,6 +135,7 @@ class AnnexA:
     cases: RawTable
     unmapped_teams: list[str]
     team_names: list[str]
+    problems: list[str] = field(default_factory=list)
 
 
 def annex_a_team_names(path: str | Path) -> list[str]:
@@ -159,13 +187,15 @@ def secrets_token() -> str:
     return secrets.token_hex(16)
 
 
-def read_annex_a(path: str | Path, mapping: Mapping | None) -> AnnexA:
+def read_annex_a(path: str | Path, mapping: Mapping | None, policy: Policy | None = None) -> AnnexA:
     """Cases from an Annex A workbook as a canonical ``Cases`` RawTable (see module doc).
 
     ``mapping.values['team']`` maps Annex A team names to policy team codes; an unmapped name
     is kept as written (the reader then rejects it, naming the value). ``mapping.extra``
     may hold ``pseudonym_salt`` and ``workers`` (Annex A worker name -> worker_id of the
-    Workers table); a worker not listed there is known by its pseudonym.
+    Workers table); a worker not listed there is known by its pseudonym. ``policy`` (default
+    gateshead) orders the categories by its default levels (``precedence``). A list with rows
+    but no child ID column is left out and named in ``problems``.
     """
     path = Path(path)
     try:
@@ -184,6 +214,8 @@ def read_annex_a(path: str | Path, mapping: Mapping | None) -> AnnexA:
         if v is not None
     }
     team_map = {norm(k): v for k, v in (mapping.values.get("team") or {}).items() if v}
+    order = precedence(load_policy(policy))
+    problems: list[str] = []
 
     best: dict[str, tuple[int, dict[str, object]]] = {}
 
@@ -191,7 +223,7 @@ def read_annex_a(path: str | Path, mapping: Mapping | None) -> AnnexA:
         case_id = _text(child)
         if not case_id:
             return
-        rank = PRECEDENCE.index(category)
+        rank = order.index(category)
         if case_id in best and best[case_id][0] <= rank:
             if unstable and best[case_id][1]["category"] in {"LAC", "PROC"}:
                 best[case_id][1]["placement_unstable"] = "yes"
@@ -211,10 +243,25 @@ def read_annex_a(path: str | Path, mapping: Mapping | None) -> AnnexA:
             },
         )
 
-    def rows(number: int) -> pd.DataFrame | None:
-        return _sheet(book, LISTS[number])
+    def rows(number: int) -> tuple[pd.DataFrame, pd.Series] | None:
+        """The list's rows and child IDs; None when absent, empty, or without child IDs
+        (then reported in ``problems``)."""
+        frame = _sheet(book, LISTS[number])
+        if frame is None:
+            return None
+        ids = _child_ids(frame)
+        if ids is None:
+            filled = _filled_rows(frame)
+            if filled:
+                problems.append(
+                    f"{LISTS[number]} has no child ID column (Child Unique ID): the list is "
+                    f"unusable, its {filled} row(s) are not read"
+                )
+            return None
+        return frame, ids
 
-    if (frame := rows(8)) is not None:
+    if (found := rows(8)) is not None:
+        frame, ids = found
         ceased = _column(frame, "Date Ceased to be Looked After")
         legal = _column(frame, "Child's Legal Status")
         moves = pd.to_numeric(
@@ -225,48 +272,54 @@ def read_annex_a(path: str | Path, mapping: Mapping | None) -> AnnexA:
                 continue
             status = _text(legal.iloc[i]).upper()
             category = "PROC" if re.match(r"^(\w\)\s*)?C1\b", status) else "LAC"
-            offer(
-                frame["child_unique_id"].iloc[i] if "child_unique_id" in frame else None,
-                category,
-                _column(frame, "Allocated Team").iloc[i],
-                _column(frame, "Allocated Worker").iloc[i],
-                bool(moves.iloc[i] >= 3) if moves.iloc[i] == moves.iloc[i] else False,
-            )
-    if (frame := rows(7)) is not None:
+            unstable = bool(moves.iloc[i] >= 3) if moves.iloc[i] == moves.iloc[i] else False
+            _offer_row(offer, frame, ids, i, category, unstable)
+    if (found := rows(7)) is not None:
+        frame, ids = found
         end = _column(frame, "Child Protection Plan End Date")
         for i in range(len(frame)):
             if _blank(end.iloc[i]):
-                _offer_row(offer, frame, i, "CP")
-    if (frame := rows(6)) is not None:
+                _offer_row(offer, frame, ids, i, "CP")
+    if (found := rows(6)) is not None:
+        frame, ids = found
         closed = _column(frame, "CIN Closure Date")
         status = _column(frame, "Case Status")
         for i in range(len(frame)):
             if _blank(closed.iloc[i]) and "closed" not in _text(status.iloc[i]).lower():
-                _offer_row(offer, frame, i, "CIN")
-    if (frame := rows(9)) is not None:
+                _offer_row(offer, frame, ids, i, "CIN")
+    if (found := rows(9)) is not None:
+        frame, ids = found
         for i in range(len(frame)):
-            _offer_row(offer, frame, i, "CL")
-    if (frame := rows(4)) is not None:
+            _offer_row(offer, frame, ids, i, "CL")
+    if (found := rows(4)) is not None:
+        frame, ids = found
         done = _column(frame, "Continuous Assessment Date of Authorisation")
         for i in range(len(frame)):
             if _blank(done.iloc[i]):
-                _offer_row(offer, frame, i, "ASMT")
+                _offer_row(offer, frame, ids, i, "ASMT")
 
     records = [record for _, record in best.values()]
     cases = pd.DataFrame(records, columns=CASE_COLUMNS, dtype=object)
     seen = sorted({r["team"] for r in records if r["team"]})
     unmapped = [t for t in seen if t not in set(team_map.values())]
-    return AnnexA(RawTable("Cases", cases, 2, 1), unmapped, seen)
+    return AnnexA(RawTable("Cases", cases, 2, 1), unmapped, seen, problems)
 
 
-def _offer_row(offer, frame: pd.DataFrame, i: int, category: str) -> None:
-    child = frame["child_unique_id"].iloc[i] if "child_unique_id" in frame else None
+def _offer_row(
+    offer: Callable[[object, str, object, object, bool], None],
+    frame: pd.DataFrame,
+    ids: pd.Series,
+    i: int,
+    category: str,
+    unstable: bool = False,
+) -> None:
+    """Offer row ``i`` of a list (child ID from ``ids``) as a case of ``category``."""
     offer(
-        child,
+        ids.iloc[i],
         category,
         _column(frame, "Allocated Team").iloc[i],
         _column(frame, "Allocated Worker").iloc[i],
-        False,
+        unstable,
     )
 
 

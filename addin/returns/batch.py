@@ -32,17 +32,20 @@ from udfs.intake import (
 )
 from udfs.model import Weighing, weigh
 from udfs.policy import Policy
+from udfs.teams import SERVICE
 
 
 @dataclass
 class Source:
-    """One file read: its intake and the extra Workers columns (HR items) it carries."""
+    """One file read: its intake and the extra Workers columns (HR items) it carries;
+    ``problems`` (a part of the file that could not be used) make the batch's exit status 1."""
 
     path: Path
     kind: str
     intake: Intake
     extra: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -96,7 +99,8 @@ def read_source(path: str | Path, policy: Policy, as_at: date | None = None) -> 
         mapping = mapping_beside(path)
     except MappingError as exc:
         raise TrackerUnusable(str(exc)) from None
-    warnings = []
+    warnings: list[str] = []
+    problems: list[str] = []
     if mapping is not None and not mapping.confirmed:
         warnings.append("its mapping is not yet confirmed (set confirmed: true after checking it)")
     book = open_workbook(path)
@@ -107,7 +111,8 @@ def read_source(path: str | Path, policy: Policy, as_at: date | None = None) -> 
                 f"{path.name}: an Annex A workbook needs workers_file (a tracker or HR workbook "
                 "with a Workers sheet) in its mapping file"
             )
-        annex = read_annex_a(path, mapping)
+        annex = read_annex_a(path, mapping, policy)
+        problems += [f"{path.name}: {problem}" for problem in annex.problems]
         if annex.unmapped_teams:
             warnings.append(
                 "Annex A team(s) not mapped to a policy team: " + ", ".join(annex.unmapped_teams)
@@ -118,7 +123,7 @@ def read_source(path: str | Path, policy: Policy, as_at: date | None = None) -> 
         workers_raw, cases_raw = _tables(path, mapping)
         kind = "tracker"
     intake = read_tracker(workers_raw, cases_raw, policy, as_at)
-    return Source(path, kind, intake, _extra_columns(workers_raw), warnings)
+    return Source(path, kind, intake, _extra_columns(workers_raw), warnings, problems)
 
 
 def _extra_columns(raw: RawTable) -> pd.DataFrame:
@@ -166,7 +171,7 @@ def read_batch(
 def combine(sources: list[Source], failures: list[tuple[Path, str]], policy: Policy) -> Batch:
     """Put several sources' clean frames together and weigh them as one service."""
     workers_parts, cases_parts, extra_parts = [], [], []
-    problems: list[str] = []
+    problems: list[str] = [problem for source in sources for problem in source.problems]
     owner: dict[str, Path] = {}
     incomplete: set[str] = set()
     rejections = [(s.path, r) for s in sources for r in s.intake.rejections]
@@ -216,4 +221,10 @@ def combine(sources: list[Source], failures: list[tuple[Path, str]], policy: Pol
         if extra_parts
         else pd.DataFrame({"worker_id": pd.Series(dtype=object)})
     )
-    return Batch(sources, failures, rejections, problems, weigh(workers, cases, policy), extra)
+    # the teams a rejected row would have counted in; a file that could not be read at all
+    # leaves the whole service's figures incomplete
+    touched = frozenset().union(*(source.intake.incomplete_teams for source in sources))
+    if failures:
+        touched |= {SERVICE}
+    weighing = weigh(workers, cases, policy, touched)
+    return Batch(sources, failures, rejections, problems, weighing, extra)

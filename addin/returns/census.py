@@ -3,7 +3,12 @@
 What a caseload tracker supplies: ``AgencyWorker``, ``FTE``/``FTE30`` (six decimal places),
 ``OrgRole`` (5 when holding cases, else from the role), ``Cases30`` (cases held) and
 ``CFKSSstatus`` (ASYE 1, PS 3). Every other item is HR's: it is kept when a Workers column of
-that name carries it, and otherwise left absent and reported as missing — never invented.
+that name carries it (case, spaces, hyphens and underscores ignored), and otherwise left absent
+and reported as missing — never invented.
+
+A worker whose ``RoleEndDate`` is on or before the reference date is a leaver: ``FTE`` and
+``FTE30`` are 0 in the return (the tracker keeps the contracted FTE). A ``RoleEndDate`` after
+the reference date does not make a leaver; it is reported as an error (a future end date).
 
 ``validate`` lists every problem by worker and field; ``write_xml`` / ``write_csv`` refuse to
 write a return with errors. ``dfe_caseload`` is the figure DfE publishes: cases held / FTE of
@@ -23,7 +28,6 @@ from pathlib import Path
 import pandas as pd
 
 from addin.outputs import inert
-from udfs.intake import canonical_header
 from udfs.model import Weighing
 
 ITEMS = (
@@ -105,6 +109,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "ContractWeeks": (re.compile(r"^\d+(\.\d)?$"), "a number, at most one decimal"),
 }
 MAX_CASES_PER_FTE = 50.0
+ZERO_FTE = f"{0:.6f}"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class CensusError(ValueError):
@@ -141,6 +147,40 @@ class Census:
         )
 
 
+def item_key(name: object) -> str:
+    """A column name as matched to a census item: case, spaces, hyphens and underscores
+    ignored entirely (``SWE No``, ``swe_no``, ``SWE-NO`` -> ``sweno``, as ``SWENo``)."""
+    return re.sub(r"[\s\-_]+", "", str(name)).lower()
+
+
+def iso_date(text: str) -> date | None:
+    """``YYYY-MM-DD`` as a date; None for anything else (blank, another format, no such day)."""
+    if not ISO_DATE.match(text or ""):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def census_year_start(reference: date) -> date:
+    """The first day of the census year ending on ``reference`` (1 October the year before)."""
+    return date(reference.year - 1, 10, 1)
+
+
+def is_leaver(record: dict[str, str], reference: date | None) -> bool:
+    """A leaver at the reference date: ``RoleEndDate`` on or before it. Without a reference
+    date, or with an end date that is not a date, any ``RoleEndDate`` counts (its format is
+    reported separately)."""
+    text = record.get("RoleEndDate", "")
+    if not text:
+        return False
+    end = iso_date(text)
+    if end is None or reference is None:
+        return True
+    return end <= reference
+
+
 def _hr_text(item: str, value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -166,10 +206,14 @@ def build_census(
     software: str = "caseload-weighting",
 ) -> Census:
     """The return from a weighing as at 30 September (``as_at``) and HR columns (``extra``)."""
-    hr_columns = {canonical_header(i): i for i in ITEMS if i not in OURS or i == "CFKSSstatus"}
+    hr_columns = {item_key(i): i for i in ITEMS if i not in OURS or i == "CFKSSstatus"}
     hr: dict[str, dict[str, str]] = {}
     if len(extra):
-        wanted = {c: hr_columns[c] for c in extra.columns if c in hr_columns}
+        wanted: dict[str, str] = {}  # column -> item; the first column of an item stands
+        for column in extra.columns:
+            item = hr_columns.get(item_key(column))
+            if column != "worker_id" and item and item not in wanted.values():
+                wanted[column] = item
         for row in extra[["worker_id", *wanted]].itertuples(index=False):
             record = {
                 wanted[c]: _hr_text(wanted[c], v) for c, v in zip(wanted, row[1:], strict=True)
@@ -178,7 +222,8 @@ def build_census(
     workers = []
     for row in weighing.workers.itertuples(index=False):
         record = dict(hr.get(str(row.worker_id), {}))
-        fte = f"{float(row.fte):.6f}"
+        # a leaver's FTE (and FTE30) is 0 at the census date; the tracker keeps the contract's
+        fte = ZERO_FTE if is_leaver(record, as_at) else f"{float(row.fte):.6f}"
         record.update(
             AgencyWorker="1" if row.agency else "0",
             FTE=fte,
@@ -221,16 +266,23 @@ def validate(census: Census) -> list[Problem]:
         )
     if "NumberOfVacancies" not in census.vacancies:
         problems.append(Problem("(header)", "NumberOfVacancies", "missing", "HR supplies it"))
+    reference = iso_date(census.header.get("ReferenceDate", ""))
     for worker, record in census.workers:
-        problems += _check_worker(worker, record)
+        problems += _check_worker(worker, record, reference)
     return problems
 
 
-def _check_worker(worker: str, record: dict[str, str]) -> list[Problem]:
+def _check_worker(worker: str, record: dict[str, str], reference: date | None) -> list[Problem]:
+    """One worker's problems; ``reference`` (the census date, when known) decides who is a
+    leaver (``RoleEndDate`` on or before it) and who a starter (``RoleStartDate`` in the
+    census year)."""
     out: list[Problem] = []
 
     def error(item: str, message: str) -> None:
         out.append(Problem(worker, item, "error", message))
+
+    def missing(item: str, message: str) -> None:
+        out.append(Problem(worker, item, "missing", message))
 
     for item in ("AgencyWorker", "FTE", "FTE30", "OrgRole", "Cases30"):
         if not record.get(item):
@@ -248,18 +300,36 @@ def _check_worker(worker: str, record: dict[str, str]) -> list[Problem]:
         value = record.get(item, "")
         if PATTERNS[item][0].match(value) and not 0 <= float(value) <= 1:
             error(item, f"{value} is outside 0-1")
-    leaver = bool(record.get("RoleEndDate"))
+    leaver = is_leaver(record, reference)
+    end = iso_date(record.get("RoleEndDate", ""))
+    if end is not None and reference is not None and end > reference:
+        error(
+            "RoleEndDate",
+            f"{end.isoformat()} is after the reference date {reference.isoformat()}: a future "
+            "end date (not a leaver at the census date; HR removes it until they leave)",
+        )
     for item in ("ReasonLeave", "LeaverDestination"):
         if leaver and not record.get(item):
-            out.append(Problem(worker, item, "missing", "a leaver needs it (HR supplies it)"))
+            missing(item, "a leaver needs it (HR supplies it)")
         if not leaver and record.get(item):
-            error(item, "only a leaver (with RoleEndDate) has it")
-    if leaver and record.get("FTE") and record["FTE"] != f"{0:.6f}":
-        error("FTE", "a leaver's FTE is 0")
-    hr_needed = HR_REQUIRED if record.get("AgencyWorker") == "0" else ("SWENo",)
+            error(item, "only a leaver (RoleEndDate on or before the reference date) has it")
+    for item in ("FTE", "FTE30"):
+        if leaver and record.get(item) and record[item] != ZERO_FTE:
+            error(item, f"a leaver's {item} is 0")
+    non_agency = record.get("AgencyWorker") == "0"
+    hr_needed = HR_REQUIRED if non_agency else ("SWENo",)
     for item in hr_needed:
         if not record.get(item):
-            out.append(Problem(worker, item, "missing", "HR supplies it"))
+            missing(item, "HR supplies it")
+    start = iso_date(record.get("RoleStartDate", ""))
+    if (
+        non_agency
+        and reference is not None
+        and start is not None
+        and census_year_start(reference) <= start <= reference
+        and not record.get("StartOrigin")
+    ):
+        missing("StartOrigin", "a starter (RoleStartDate in the census year) needs it (HR)")
     return out
 
 

@@ -45,7 +45,16 @@ CREATE TABLE IF NOT EXISTS workers (
 CREATE TABLE IF NOT EXISTS teams (
     month TEXT NOT NULL REFERENCES months(month), team TEXT NOT NULL, figures TEXT NOT NULL,
     PRIMARY KEY (month, team));
+CREATE TABLE IF NOT EXISTS team_cases (
+    month TEXT NOT NULL REFERENCES months(month), team TEXT NOT NULL, figures TEXT NOT NULL,
+    PRIMARY KEY (month, team));
 """
+TABLES = ("workers", "teams", "team_cases", "months")  # deleted in this order, months last
+# Case figures per team beyond the team table (the quarterly report's seed-001 items).
+CHILD_PROTECTION = ("CP",)
+LOOKED_AFTER = ("LAC", "PROC")
+TEAM_MANAGER = "TM"
+CASE_FIGURES = ("cp_children", "looked_after_children", "cases_held_by_tm")
 
 
 class HistoryError(ValueError):
@@ -78,6 +87,40 @@ def month_range(first: str, last: str) -> list[str]:
     return out
 
 
+def _expected_columns() -> dict[str, list[str]]:
+    """Each history table's columns, as ``SCHEMA`` creates them."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        memory.executescript(SCHEMA)
+        return {t: [c[1] for c in memory.execute(f"PRAGMA table_info({t})")] for t in TABLES}
+    finally:
+        memory.close()
+
+
+def check_database(db: str | Path) -> None:
+    """``HistoryError`` unless ``db`` is absent (a new history) or an SQLite database whose
+    history tables, where present, have the expected columns. Opened read-only: nothing is
+    created or changed, so it can be checked before any file is read."""
+    path = Path(db)
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise HistoryError(f"{db}: not a history database (not a file)")
+    try:
+        connection = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            found = {
+                t: [c[1] for c in connection.execute(f"PRAGMA table_info({t})")] for t in TABLES
+            }
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise HistoryError(f"{db}: not a history database ({exc})") from None
+    for table, columns in _expected_columns().items():
+        if found[table] and found[table] != columns:
+            raise HistoryError(f"{db}: not a history database (table {table} differs)")
+
+
 def connect(db: str | Path) -> sqlite3.Connection:
     """Open (creating when new) the history database."""
     connection = sqlite3.connect(str(db))
@@ -101,10 +144,11 @@ def snapshot(
     check_month(month)
     workers = weighing.workers
     teams = team_figures(weighing, policy)
+    cases = case_figures(weighing, list(teams["team"]))
     connection = connect(db)
     try:
         with connection:
-            for table in ("workers", "teams", "months"):
+            for table in TABLES:
                 connection.execute(f"DELETE FROM {table} WHERE month = ?", (month,))
             connection.execute(
                 "INSERT INTO months VALUES (?, ?, ?, ?)",
@@ -128,9 +172,63 @@ def snapshot(
                     for r in teams.to_dict("records")
                 ],
             )
+            connection.executemany(
+                "INSERT INTO team_cases VALUES (?, ?, ?)",
+                [
+                    (month, str(r["team"]), json.dumps({k: _plain(r[k]) for k in CASE_FIGURES}))
+                    for r in cases.to_dict("records")
+                ],
+            )
     finally:
         connection.close()
     return len(workers)
+
+
+def case_figures(weighing: Weighing, teams: list[str]) -> pd.DataFrame:
+    """Per team of ``teams`` (``SERVICE``: every case): children on child protection plans
+    (CP), looked-after children (LAC and PROC), both held and unallocated, and cases held by
+    team managers (role TM). Every status counts, as in ``children``. A held case belongs to
+    its worker's team, an unallocated one to the team it names (as in ``udfs.teams``)."""
+    cases = weighing.cases
+    workers = weighing.workers
+    code = cases["worker_code"].to_numpy()
+    held = code >= 0
+    team = cases["team"].to_numpy(dtype=object).copy()
+    role = np.full(len(cases), "", dtype=object)
+    team[held] = workers["team"].to_numpy(dtype=object)[code[held]]
+    role[held] = workers["role"].to_numpy(dtype=object)[code[held]]
+    category = cases["category"].to_numpy(dtype=object)
+    cp = np.isin(category, CHILD_PROTECTION)
+    looked_after = np.isin(category, LOOKED_AFTER)
+    by_tm = held & (role == TEAM_MANAGER)
+    rows = []
+    for name in teams:
+        mask = np.ones(len(cases), bool) if name == SERVICE else team == name
+        rows.append(
+            {
+                "team": name,
+                "cp_children": int((cp & mask).sum()),
+                "looked_after_children": int((looked_after & mask).sum()),
+                "cases_held_by_tm": int((by_tm & mask).sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["team", *CASE_FIGURES])
+
+
+def team_case_history(db: str | Path, month: str) -> pd.DataFrame:
+    """The case figures stored for ``month`` (``CASE_FIGURES`` per team); no rows for a month
+    snapshotted before they were kept (its figures are then not available)."""
+    connection = connect(db)
+    try:
+        rows = connection.execute(
+            "SELECT team, figures FROM team_cases WHERE month = ? ORDER BY rowid", (month,)
+        ).fetchall()
+    finally:
+        connection.close()
+    return pd.DataFrame(
+        [{"team": team, **json.loads(figures)} for team, figures in rows],
+        columns=["team", *CASE_FIGURES],
+    )
 
 
 def months(db: str | Path) -> list[str]:

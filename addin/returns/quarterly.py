@@ -3,9 +3,11 @@
 Per team and the service, as at the quarter's latest stored month: children and families,
 case-holding FTE, average and weighted caseload per FTE against the team range and the service
 aim, workers over maximum and over for more than ``policy.escalate_after_months`` consecutive
-months, unallocated cases by category, agency and ASYE headcount. A figure our data cannot give
-(an average with no case-holding FTE) is ``not available``, never 0. Written as an xlsx with
-native charts and as a CSV.
+months, unallocated cases by category, agency and ASYE headcount; then seed 001's children on
+child protection plans, looked-after children and cases held by team managers. A figure our
+data cannot give (an average with no case-holding FTE; referrals per month, assessments
+completed, supernumerary agency staff; case figures of a month stored before they were kept)
+is ``not available``, never 0. Written as an xlsx with native charts and as a CSV.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from openpyxl.styles import Font
 
 from addin.outputs import NUMBER_FORMATS, inert, plain_value
 from addin.returns.history import (
+    CASE_FIGURES,
     HistoryError,
     month_team_figures,
     months,
     quarter_months,
+    team_case_history,
     team_history,
 )
 from udfs.policy import Policy
@@ -37,17 +41,29 @@ TREND_COLUMNS = [
     "workers_over",
     "unallocated",
 ]
+# Seed 001 figures our data does not hold: present in the report, always ``not available``.
+NOT_IN_OUR_DATA = ("referrals_per_month", "assessments_completed", "supernumerary_agency_staff")
 
 
 def quarter_figures(db: str | Path, quarter: str, policy: Policy) -> tuple[str, pd.DataFrame]:
     """(month, team table) for the quarter's latest stored month; ``workers_over_long`` counts
-    workers over for more than ``policy.escalate_after_months`` consecutive months."""
+    workers over for more than ``policy.escalate_after_months`` consecutive months. After the
+    team table's columns: ``CASE_FIGURES`` (None, shown ``not available``, for a month stored
+    without them) and ``NOT_IN_OUR_DATA`` (always ``not available``)."""
     stored = [m for m in quarter_months(quarter) if m in set(months(db))]
     if not stored:
         raise HistoryError(f"no snapshot in the history for any month of {quarter}")
     month = stored[-1]
     table = month_team_figures(db, month, policy)
     table.insert(0, "month", month)
+    cases = team_case_history(db, month).set_index("team")
+    for name in CASE_FIGURES:
+        found = table["team"].map(cases[name])
+        table[name] = pd.Series(
+            [None if pd.isna(v) else int(v) for v in found], index=table.index, dtype=object
+        )
+    for name in NOT_IN_OUR_DATA:
+        table[name] = NOT_AVAILABLE
     return month, table
 
 
