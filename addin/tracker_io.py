@@ -3,7 +3,8 @@
 Cells are read with python-calamine (fast, no formulas computed: a formula cell is read from its
 cached value). An Excel table named Workers / Cases is read in preference to a sheet of that
 name. Percentage number formats, which calamine does not report, are read with openpyxl for the
-few Workers columns where they change the meaning (``fte``, ``reduction_pct``).
+Workers column where they change the meaning (``reduction_pct``), from that sheet's XML
+only (the engine's package reader).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import python_calamine as calamine
 
+from addin.engine.package import percent_cells
 from udfs.intake import RawTable, TrackerUnusable, canonical_header
 
 TABLES = ("Workers", "Cases")
@@ -90,22 +91,11 @@ def _percent(
     if not wanted or len(frame) == 0 or path.suffix.lower() not in {".xlsx", ".xlsm"}:
         return None
     flags = pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        sheet_obj = book[sheet]
-        for index in wanted:
-            column = first_col + index
-            cells = sheet_obj.iter_rows(
-                min_row=first_row,
-                max_row=first_row + len(frame) - 1,
-                min_col=column,
-                max_col=column,
-            )
-            shown = [bool(row and "%" in str(row[0].number_format)) for row in cells]
-            shown += [False] * (len(frame) - len(shown))
-            flags.iloc[:, index] = shown[: len(frame)]
-    finally:
-        book.close()
+    shown = percent_cells(path, sheet)
+    rows = range(first_row, first_row + len(frame))
+    for index in wanted:
+        column = first_col + index
+        flags.iloc[:, index] = [(row, column) in shown for row in rows]
     return flags
 
 

@@ -169,21 +169,28 @@ def _cell_text(value: object) -> str:
 def _distinct(cells: np.ndarray) -> tuple[np.ndarray, list[object]]:
     """(code per cell, the distinct values): like ``pd.factorize``, but a TRUE cell is never
     the same value as the number 1 (hashing treats ``True == 1``, a spreadsheet does not)."""
-    flags = [type(value) is bool for value in cells] if cells.dtype == object else []
-    if not any(flags):
+    kind = pd.api.types.infer_dtype(cells, skipna=True) if cells.dtype == object else ""
+    if kind in ("string", "floating", "integer", "empty", "date", "datetime", ""):
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        return codes, list(uniques)
+    marked = np.array([type(value) is bool for value in cells], dtype=bool)
+    if not marked.any():
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
         return codes, list(uniques)
     keys = cells.copy()
-    marked = np.array(flags)
     keys[marked] = [f"\x00{value}" for value in cells[marked]]
     codes, uniques = pd.factorize(keys, use_na_sentinel=True)
     originals = {f"\x00{flag}": flag for flag in (True, False)}
     return codes, [originals.get(u, u) if isinstance(u, str) else u for u in uniques]
 
 
-def _text(cells: np.ndarray) -> np.ndarray:
+Distinct = tuple[np.ndarray, list[object]]
+"""A column as (code per cell, its distinct values): each value is converted once."""
+
+
+def _text(column: Distinct) -> np.ndarray:
     """Cells as trimmed text, converting each distinct value once (columns repeat values)."""
-    codes, uniques = _distinct(cells)
+    codes, uniques = column
     return np.array([_cell_text(u) for u in uniques] + [""], dtype=object)[codes]
 
 
@@ -191,9 +198,9 @@ def _is_blank_cell(value: object) -> bool:
     return value is None or value != value or (isinstance(value, str) and value.strip() == "")
 
 
-def _blank(cells: np.ndarray) -> np.ndarray:
+def _blank(column: Distinct) -> np.ndarray:
     """True where a cell is empty (None, NaN or only spaces), one check per distinct value."""
-    codes, uniques = _distinct(cells)
+    codes, uniques = column
     return np.array([_is_blank_cell(u) for u in uniques] + [True], dtype=bool)[codes]
 
 
@@ -205,9 +212,9 @@ def _code_key(text: str) -> str:
     return CODE_SEPARATORS.sub("_", text.strip()).upper()
 
 
-def _per_value(cells: np.ndarray, convert: Callable[[object], tuple]) -> list[np.ndarray]:
+def _per_value(column: Distinct, convert: Callable[[object], tuple]) -> list[np.ndarray]:
     """Apply ``convert`` once per distinct cell value; one array per item it returns."""
-    codes, uniques = _distinct(cells)
+    codes, uniques = column
     converted = [convert(u) for u in uniques] + [convert(None)]
     return [np.array(column, dtype=object)[codes] for column in zip(*converted, strict=True)]
 
@@ -230,10 +237,10 @@ def _number_value(value: object) -> tuple[float, bool, bool]:
 
 
 def _numbers(
-    cells: np.ndarray, percent: np.ndarray | None
+    column: Distinct, percent: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(value, shown_as_percent, unreadable): ``50%`` -> 0.5 shown as percent."""
-    value, pct_text, unreadable = _per_value(cells, _number_value)
+    value, pct_text, unreadable = _per_value(column, _number_value)
     shown_pct = pct_text.astype(bool)
     if percent is not None:
         shown_pct |= percent
@@ -245,8 +252,8 @@ def _yes_no_value(value: object) -> tuple[bool, bool]:
     return text in YES, not (text in YES or text in NO or text == "")
 
 
-def _yes_no(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    yes, unreadable = _per_value(cells, _yes_no_value)
+def _yes_no(column: Distinct) -> tuple[np.ndarray, np.ndarray]:
+    yes, unreadable = _per_value(column, _yes_no_value)
     return yes.astype(bool), unreadable.astype(bool)
 
 
@@ -306,6 +313,7 @@ class FieldReader:
         self.rejections: list[Rejection] = []
         self._texts: dict[str, np.ndarray] = {}
         self._values: dict[str, np.ndarray] = {}
+        self._distincts: dict[str, Distinct] = {}
         self.blank = np.logical_and.reduce(
             [self.empty(name) for name in columns] or [np.ones(self.n, bool)]
         )
@@ -313,14 +321,20 @@ class FieldReader:
     def text(self, name: str) -> np.ndarray:
         """A column's cells as trimmed text (computed once)."""
         if name not in self._texts:
-            self._texts[name] = _text(self.cell_values(name))
+            self._texts[name] = _text(self.distinct(name))
         return self._texts[name]
 
     def empty(self, name: str) -> np.ndarray:
         """True where a column's cell is blank."""
         if name in self._texts:
             return self._texts[name] == ""
-        return _blank(self.cell_values(name))
+        return _blank(self.distinct(name))
+
+    def distinct(self, name: str) -> Distinct:
+        """A column's distinct values and each cell's code (computed once)."""
+        if name not in self._distincts:
+            self._distincts[name] = _distinct(self.cell_values(name))
+        return self._distincts[name]
 
     def cell_values(self, name: str) -> np.ndarray:
         """A column's cells as read (computed once; all blank for a column not present)."""
@@ -385,7 +399,7 @@ class FieldReader:
         self, name: str, low: float, high: float, what: str, low_open: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """(value, shown_as_percent): NaN where blank; outside the bounds rejects the row."""
-        value, shown_pct, unreadable = _numbers(self.cell_values(name), self.percent(name))
+        value, shown_pct, unreadable = _numbers(self.distinct(name), self.percent(name))
         self.reject(name, unreadable, f"{what} is not a number")
         with np.errstate(invalid="ignore"):
             below = value <= low if low_open else value < low
@@ -407,7 +421,7 @@ class FieldReader:
 
     def yes_no(self, name: str) -> np.ndarray:
         """True for yes; anything but yes/no (or blank) rejects the row."""
-        yes, unreadable = _yes_no(self.cell_values(name))
+        yes, unreadable = _yes_no(self.distinct(name))
         self.reject(name, unreadable, f"{name} must be yes or no")
         return yes
 

@@ -11,6 +11,7 @@ import html
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ R_ATTR_RE = re.compile(r'\br="\$?([A-Za-z]+)\$?(\d+)"')
 S_ATTR_RE = re.compile(r'\bs="(\d+)"')
 T_ATTR_RE = re.compile(r'\bt="(\w+)"')
 DATE_FORMAT_IDS = set(range(14, 23)) | {45, 46, 47}
+PERCENT_FORMAT_IDS = {9, 10}
 
 
 def unescape(text: str) -> str:
@@ -115,23 +117,61 @@ def _shared_strings(archive: zipfile.ZipFile, path: str | None) -> list[str]:
     return out
 
 
-def _date_styles(archive: zipfile.ZipFile, path: str | None) -> set[int]:
+def _styles_where(
+    archive: zipfile.ZipFile, path: str | None, wanted: Callable[[int, str], bool]
+) -> set[int]:
+    """Indexes of the cell styles (``s="..."``) whose number format (id, code) is ``wanted``."""
     if not path or path not in archive.namelist():
         return set()
     text = _read(archive, path)
     custom: dict[int, str] = {}
     for inside in re.findall(r"<(?:\w+:)?numFmt\b([^>]*)/?>", text):
         found = attrs(inside)
-        custom[int(found.get("numFmtId", "0"))] = found.get("formatCode", "")
+        custom[int(found.get("numFmtId", "0"))] = unescape(found.get("formatCode", ""))
     xfs = re.search(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", text, re.S)
     out: set[int] = set()
     if not xfs:
         return out
     for index, inside in enumerate(re.findall(r"<(?:\w+:)?xf\b([^>]*?)/?>", xfs.group(1))):
         fmt = int(attrs(inside).get("numFmtId", "0"))
-        if fmt in DATE_FORMAT_IDS or (fmt in custom and _is_date_format(custom[fmt])):
+        if wanted(fmt, custom.get(fmt, "")):
             out.add(index)
     return out
+
+
+def _date_styles(archive: zipfile.ZipFile, path: str | None) -> set[int]:
+    return _styles_where(
+        archive, path, lambda fmt, code: fmt in DATE_FORMAT_IDS or _is_date_format(code)
+    )
+
+
+def _is_percent_format(fmt: int, code: str) -> bool:
+    return fmt in PERCENT_FORMAT_IDS or "%" in re.sub(r'"[^"]*"|\\.', "", code)
+
+
+def percent_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """(row, column) of the cells of ``sheet`` shown as a percentage; only that sheet is read."""
+    with zipfile.ZipFile(path) as archive:
+        rels = relationships(archive, "xl/workbook.xml")
+        styles_part = next((t for k, t in rels.values() if k.endswith("/styles")), None)
+        percent_styles = _styles_where(archive, styles_part, _is_percent_format)
+        if not percent_styles:
+            return set()
+        book = _read(archive, "xl/workbook.xml")
+        for inside in re.findall(r"<(?:\w+:)?sheet\b([^>]*?)/?>", book):
+            found = attrs(inside)
+            if unescape(found.get("name", "")) != sheet:
+                continue
+            rid = next((v for k, v in found.items() if k.endswith(":id")), "")
+            xml = _read(archive, rels[rid][1])
+            cells = set()
+            for inside_cell, _ in CELL_RE.findall(xml):
+                style = S_ATTR_RE.search(inside_cell)
+                if style is not None and int(style.group(1)) in percent_styles:
+                    where = R_ATTR_RE.search(inside_cell)
+                    cells.add((int(where.group(2)), letters_index(where.group(1))))
+            return cells
+    return set()
 
 
 def _is_date_format(code: str) -> bool:
