@@ -322,3 +322,21 @@ def test_an_unwritable_output_is_an_error_not_a_rejection(tmp_path):
     assert (
         done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
     )
+
+
+def test_a_reduction_shown_as_150_percent_is_rejected_not_read_as_one_and_a_half(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Workers"
+    sheet.append(["worker_id", "team", "role", "fte", "reduction_pct"])
+    sheet.append(["A", "AI", "SW", 1, 1.5])
+    sheet["E2"].number_format = "0%"
+    sheet.append(["B", "AI", "SW", 1, 15])
+    book.create_sheet("Cases").append(["case_id", "worker_id", "category"])
+    path = tmp_path / "pct150.xlsx"
+    book.save(path)
+    job = weigh_tracker(path, GATESHEAD, AS_AT)
+    assert [(r.cell, r.reason) for r in job.intake.rejections] == [
+        ("E2", "reduction_pct is above 100")
+    ]
+    assert job.intake.workers.set_index("worker_id").loc["B", "reduction_pct"] == 15
