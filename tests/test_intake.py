@@ -150,19 +150,28 @@ def test_missing_required_column_makes_the_table_unusable():
         )
 
 
-def test_percent_formatted_cells_read_as_excel_shows_them(tmp_path):
+def weigh_formatted(tmp_path, rows, formats):
+    """Weigh a tracker whose Workers rows (worker_id, team, role, fte, reduction_pct) have
+    the given number formats ({"E2": "0%"}) and no cases."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Workers"
     sheet.append(["worker_id", "team", "role", "fte", "reduction_pct"])
-    sheet.append(["A", "AI", "SW", 0.5, 0.2])
-    sheet["D2"].number_format = "0%"
-    sheet["E2"].number_format = "0.0%"
-    sheet.append(["B", "AI", "SW", 1, 20])
+    for row in rows:
+        sheet.append(row)
+    for cell, number_format in formats.items():
+        sheet[cell].number_format = number_format
     book.create_sheet("Cases").append(["case_id", "worker_id", "category"])
-    path = tmp_path / "pct.xlsx"
-    book.save(path)
-    job = weigh_tracker(path, GATESHEAD, AS_AT)
+    book.save(tmp_path / "formatted.xlsx")
+    return weigh_tracker(tmp_path / "formatted.xlsx", GATESHEAD, AS_AT)
+
+
+def test_percent_formatted_cells_read_as_excel_shows_them(tmp_path):
+    job = weigh_formatted(
+        tmp_path,
+        [["A", "AI", "SW", 0.5, 0.2], ["B", "AI", "SW", 1, 20]],
+        {"D2": "0%", "E2": "0.0%"},
+    )
     workers = job.intake.workers.set_index("worker_id")
     assert workers.loc["A", "fte"] == 0.5 and workers.loc["A", "reduction_pct"] == pytest.approx(20)
     assert workers.loc["B", "reduction_pct"] == 20
@@ -325,17 +334,9 @@ def test_an_unwritable_output_is_an_error_not_a_rejection(tmp_path):
 
 
 def test_a_reduction_shown_as_150_percent_is_rejected_not_read_as_one_and_a_half(tmp_path):
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Workers"
-    sheet.append(["worker_id", "team", "role", "fte", "reduction_pct"])
-    sheet.append(["A", "AI", "SW", 1, 1.5])
-    sheet["E2"].number_format = "0%"
-    sheet.append(["B", "AI", "SW", 1, 15])
-    book.create_sheet("Cases").append(["case_id", "worker_id", "category"])
-    path = tmp_path / "pct150.xlsx"
-    book.save(path)
-    job = weigh_tracker(path, GATESHEAD, AS_AT)
+    job = weigh_formatted(
+        tmp_path, [["A", "AI", "SW", 1, 1.5], ["B", "AI", "SW", 1, 15]], {"E2": "0%"}
+    )
     assert [(r.cell, r.reason) for r in job.intake.rejections] == [
         ("E2", "reduction_pct is above 100")
     ]
