@@ -137,10 +137,25 @@ def map_command(tracker: Path, policy: str | None) -> None:
 @db_option
 @policy_option()
 @quiet_option
+@click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Store the month even if some files could not be read (their teams will be missing).",
+)
 def snapshot_command(
-    files: tuple[Path, ...], month: str, db: Path, policy: str | None, quiet: bool
+    files: tuple[Path, ...],
+    month: str,
+    db: Path,
+    policy: str | None,
+    quiet: bool,
+    allow_partial: bool,
 ) -> None:
-    """Store each worker's figures and status for MONTH (re-running a month replaces it)."""
+    """Store each worker's figures and status for MONTH (re-running a month replaces it).
+
+    A month is not stored from a batch in which a file could not be read, unless
+    --allow-partial: a whole team missing from the history would read as a team with no
+    workers, and would replace a complete earlier run of the same month.
+    """
     from addin.returns.history import snapshot
 
     try:
@@ -155,6 +170,13 @@ def snapshot_command(
     as_at = date(year, number, calendar.monthrange(year, number)[1])
     batch = read_batch(list(files), rules, as_at, progress=not quiet)
     _report(batch)
+    if batch.failures and not allow_partial:
+        click.echo(
+            f"error: {len(batch.failures)} file(s) could not be read, so {month} is not stored "
+            "(fix them, or pass --allow-partial to store what was read)",
+            err=True,
+        )
+        sys.exit(batch.exit_status)
     try:
         stored = snapshot(db, month, batch.weighing, rules, [str(f) for f in files])
     except sqlite3.Error as exc:

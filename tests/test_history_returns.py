@@ -254,3 +254,28 @@ def test_quarterly_report_counts_cp_looked_after_and_team_manager_cases(tmp_path
     lines = (tmp_path / "old.csv").read_text().splitlines()
     column = lines[0].split(",").index("cp_children")
     assert {line.split(",")[column] for line in lines[1:]} == {"not available"}
+
+
+def stored_workers(db, month: str) -> int:
+    with sqlite3.connect(db) as connection:
+        query = "SELECT COUNT(*) FROM workers WHERE month = ?"
+        return connection.execute(query, (month,)).fetchone()[0]
+
+
+def test_a_batch_with_an_unreadable_file_does_not_replace_a_stored_month(history, tmp_path):
+    root, db = history
+    a = root / "2025-09" / "tracker-a.xlsx"
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    before = stored_workers(db, "2025-09")
+    args = ["snapshot", str(a), str(broken), "--month", "2025-09", "--db", str(db), "--quiet"]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 1 and "is not stored" in refused.output
+    assert stored_workers(db, "2025-09") == before
+    # a person who means it can store what was read; then the complete run is put back
+    assert CliRunner().invoke(main, [*args, "--allow-partial"]).exit_code == 1
+    assert stored_workers(db, "2025-09") < before
+    b = root / "2025-09" / "tracker-b.xlsx"
+    restore = ["snapshot", str(a), str(b), "--month", "2025-09", "--db", str(db), "--quiet"]
+    assert CliRunner().invoke(main, restore).exit_code == 0
+    assert stored_workers(db, "2025-09") == before
