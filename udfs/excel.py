@@ -28,6 +28,7 @@ from udfs.intake import (
     FieldReader,
     Intake,
     RawTable,
+    is_blank_cell,
     parse_date_text,
     read_tracker,
 )
@@ -375,7 +376,8 @@ def CW_STATUS(
             for n in ("weighted", "capacity_min", "capacity_max")
             if np.isnan(numbers[n][position])
         ]
-        if bad and all(_is_blank(frame[n].iloc[position]) for n in ("weighted", "capacity_max")):
+        required = ("weighted", "capacity_max")
+        if bad and all(is_blank_cell(frame[n].iloc[position]) for n in required):
             out.append([None])
         elif bad:
             out.append(
@@ -510,12 +512,6 @@ def _truthy(value: Any, default: bool = False) -> bool:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return _truthy(_column(value)[0] if _column(value) else None, default)
     return str(value).strip().lower() in {"true", "yes", "y", "1", "1.0"}
-
-
-def _is_blank(value: Any) -> bool:
-    return (
-        value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == ""
-    )
 
 
 EXCEL_FUNCTIONS = {

@@ -145,7 +145,7 @@ def canonical_header(header: object) -> str:
 WHOLE_NUMBER = re.compile(r"^(-?\d+)\.0+$")
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     """One cell as trimmed text: blank is '', a whole number its digits (101.0 -> '101')."""
     if type(value) is str:  # the common case first
         text = value.strip()
@@ -191,17 +191,18 @@ Distinct = tuple[np.ndarray, list[object]]
 def _text(column: Distinct) -> np.ndarray:
     """Cells as trimmed text, converting each distinct value once (columns repeat values)."""
     codes, uniques = column
-    return np.array([_cell_text(u) for u in uniques] + [""], dtype=object)[codes]
+    return np.array([cell_text(u) for u in uniques] + [""], dtype=object)[codes]
 
 
-def _is_blank_cell(value: object) -> bool:
+def is_blank_cell(value: object) -> bool:
+    """True for an empty cell: None, NaN, or text of only spaces."""
     return value is None or value != value or (isinstance(value, str) and value.strip() == "")
 
 
 def _blank(column: Distinct) -> np.ndarray:
     """True where a cell is empty (None, NaN or only spaces), one check per distinct value."""
     codes, uniques = column
-    return np.array([_is_blank_cell(u) for u in uniques] + [True], dtype=bool)[codes]
+    return np.array([is_blank_cell(u) for u in uniques] + [True], dtype=bool)[codes]
 
 
 CODE_SEPARATORS = re.compile(r"[\s\-_]+")
@@ -225,7 +226,7 @@ def _number_value(value: object) -> tuple[float, bool, bool]:
         return np.nan, False, True
     if isinstance(value, int | float):
         return float(value), False, False
-    text = _cell_text(value)
+    text = cell_text(value)
     if text == "":
         return np.nan, False, False
     percent = text.endswith("%")
@@ -248,7 +249,7 @@ def _numbers(
 
 
 def _yes_no_value(value: object) -> tuple[bool, bool]:
-    text = _cell_text(value).lower()
+    text = cell_text(value).lower()
     return text in YES, not (text in YES or text in NO or text == "")
 
 

@@ -28,6 +28,7 @@ from udfs.intake import (
     Rejection,
     TrackerUnusable,
     canonical_header,
+    cell_text,
     read_tracker,
 )
 from udfs.model import Weighing, weigh
@@ -139,16 +140,8 @@ def _extra_columns(raw: RawTable) -> pd.DataFrame:
     out = frame.copy()
     out.columns = [canonical_header(h) for h in frame.columns]
     out = out.loc[:, ~out.columns.duplicated()]
-    out["worker_id"] = ids.map(_id_text).to_numpy()
+    out["worker_id"] = ids.map(cell_text).to_numpy()  # the intake's ID rule
     return out
-
-
-def _id_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def read_batch(
