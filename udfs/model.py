@@ -39,7 +39,8 @@ RESULT_COLUMNS = [
 class Weighing:
     """The model's output: ``workers`` (the per-worker result, RESULT_COLUMNS plus
     ``agency``, ``asye``, ``incomplete``) and ``cases`` (input cases plus ``worker_code``
-    (-1 unallocated) and ``counted`` — what each case adds to ``weighted``)."""
+    (-1 unallocated), ``family_code`` (-1 blank) and ``counted`` — what each case adds to
+    ``weighted``)."""
 
     workers: pd.DataFrame
     cases: pd.DataFrame
@@ -117,5 +118,5 @@ def weigh(
     )
     for key, values in counts.items():
         out[f"count_{key}"] = values
-    case_out = cases.assign(worker_code=worker_code, counted=counted)
+    case_out = cases.assign(worker_code=worker_code, family_code=family_code, counted=counted)
     return Weighing(workers=out, cases=case_out, incomplete_teams=incomplete_teams)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from udfs.caps import distinct_pairs
-from udfs.model import Weighing, family_codes
+from udfs.model import Weighing
 from udfs.policy import Policy
 from udfs.status import OVER
 
@@ -57,7 +57,7 @@ def team_figures(
     long_over = None
     if months_over is not None:
         long_over = np.asarray(months_over) > policy.escalate_after_months
-    family = family_codes(cases["family_id"])
+    family = cases["family_code"].to_numpy()
     team_of_case = np.where(held >= 0, workers["team"].to_numpy()[np.maximum(held, 0)], "")
     table = pd.DataFrame(
         [
