@@ -39,6 +39,7 @@ def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
 # Commands that live in other modules, imported only when they are run (or listed by --help),
 # so that one command does not pay for every other command's imports.
 LAZY_COMMANDS = {
+    "attach": "addin.attach_cli:attach_command",
     "recalc": "addin.recalc_cli:recalc",
     "template": "addin.templates_cli:template",
     "demo": "addin.templates_cli:demo",

@@ -165,7 +165,8 @@ def number(cell: str | None) -> str:
         return '""'
     return (
         f'IF(ISLOGICAL({cell}),"{NOT_A_NUMBER}",IF(ISNUMBER({cell}),{cell},'
-        f'IF(TRIM({cell}&"")="","",IFERROR(NUMBERVALUE(TRIM({cell}),".",","),"{NOT_A_NUMBER}"))))'
+        f'IF(TRIM({cell}&"")="","",IFERROR(_xlfn.NUMBERVALUE(TRIM({cell}),".",","),'
+        f'"{NOT_A_NUMBER}"))))'
     )
 
 
