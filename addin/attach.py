@@ -36,7 +36,6 @@ from udfs.native import (
     POLICY_SHEET,
     NativeLayout,
     Source,
-    code_key,
     headroom,
     native_sheets,
 )
@@ -107,7 +106,9 @@ def caseload_values(
         for c in range(1, len(RESULT_COLUMNS) + 1):
             values[(r, c)] = ""
     result = weighing.result
-    for sheet_row, record in zip(intake.workers["row"], result.itertuples(index=False), strict=True):
+    for sheet_row, record in zip(
+        intake.workers["row"], result.itertuples(index=False), strict=True
+    ):
         for c, value in enumerate(record, start=1):
             if isinstance(value, float) and np.isnan(value):
                 value = ""
@@ -147,8 +148,9 @@ def attach(
     cases_raw = read_raw_table(book, sheets.get("Cases", "Cases"), tracker, "Cases")
     layout = layout_of(workers_raw, cases_raw, mapping, min_workers, min_cases)
     if mapping is not None:
-        workers_raw, cases_raw = apply_mapping(workers_raw, mapping), apply_mapping(
-            cases_raw, mapping
+        workers_raw, cases_raw = (
+            apply_mapping(workers_raw, mapping),
+            apply_mapping(cases_raw, mapping),
         )
     intake = read_tracker(workers_raw, cases_raw, policy, as_at)
     weighing = weigh(intake.workers, intake.cases, policy, intake.incomplete_teams)
@@ -176,11 +178,3 @@ def add_policy_sheet(source: Path, target: Path, policy: Policy) -> None:
         cells[f"B{row}"] = value
     sheet = NativeSheet(POLICY_SHEET, [], 2, 1, cells)
     add_sheets(source, target, [sheet])
-
-
-def code_tables(mapping: Any) -> dict[str, dict[str, str]]:
-    """The mapping's code tables keyed as the formulas look them up."""
-    return {
-        canonical_header(name): {code_key(str(k)): str(v) for k, v in table.items() if v}
-        for name, table in (mapping.values or {}).items()
-    }

@@ -52,9 +52,7 @@ def attach_command(
             raise OutputError(f"{output}: the output must end in .xlsx")
         check_output(output, [tracker])
         rules_mapping = load_mapping(mapping) if mapping else mapping_beside(tracker)
-        job = attach(
-            tracker, output, rules, rules_mapping, as_at.date() if as_at else date.today()
-        )
+        job = attach(tracker, output, rules, rules_mapping, as_at.date() if as_at else date.today())
     except (PolicyError, OutputError, TrackerUnusable, MappingError, PackageError) as exc:
         fail(str(exc))
         return

@@ -122,7 +122,10 @@ def _add_styles(xml: str) -> tuple[str, Styles]:
     )
     styles = Styles(header=xf_count, note=xf_count + 1)
     for offset, code in enumerate(NUMBER_FORMATS):
-        added += f'<xf numFmtId="{codes[code]}" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/>'
+        added += (
+            f'<xf numFmtId="{codes[code]}" fontId="0" fillId="0" borderId="0" '
+            'applyNumberFormat="1"/>'
+        )
         styles.formats[code] = xf_count + 2 + offset
     xml = xml[: xfs.end(1)] + added + xml[xfs.end(1) :]
     xml = re.sub(
@@ -139,7 +142,7 @@ def _value_cell(ref: str, value: Any, style: int) -> str:
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith("="):
-        return f"<c r=\"{ref}\"{style_attr}><f>{escape(value[1:], quote=False)}</f></c>"
+        return f'<c r="{ref}"{style_attr}><f>{escape(value[1:], quote=False)}</f></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{style_attr} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
@@ -192,10 +195,14 @@ def sheet_xml(
         letters = re.match(r"[A-Z]+", ref).group(0)
         number = int(ref[len(letters) :])
         style = styles.header if number == 1 else 0
-        rows.setdefault(number, []).append((_column_number(letters), _value_cell(ref, value, style)))
+        rows.setdefault(number, []).append(
+            (_column_number(letters), _value_cell(ref, value, style))
+        )
     for index, column in enumerate(sheet.columns, start=1):
         letter = column_letter(index)
-        rows.setdefault(1, []).append((index, _value_cell(f"{letter}1", column.header, styles.header)))
+        rows.setdefault(1, []).append(
+            (index, _value_cell(f"{letter}1", column.header, styles.header))
+        )
     next_id = shared_base
     for index, column in enumerate(sheet.columns):
         letter = column_letter(index + 1)
@@ -277,7 +284,9 @@ def add_sheets(
         for sheet in sheets:
             if escape(sheet.title).lower() in existing:
                 raise PackageError(f"{source}: already has a sheet called {sheet.title!r}")
-        sheet_ids = [int(i) for i in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bsheetId="(\d+)"', workbook)]
+        sheet_ids = [
+            int(i) for i in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bsheetId="(\d+)"', workbook)
+        ]
         next_sheet = max([0, *sheet_ids]) + 1
         part = 1
         new_parts: dict[str, str] = {}
@@ -294,10 +303,12 @@ def add_sheets(
             new_parts[path] = xml
             rid = _free_id(rels, offset)
             entries.append(
-                f'<sheet name="{escape(sheet.title)}" sheetId="{next_sheet + offset}" r:id="{rid}"/>'
+                f'<sheet name="{escape(sheet.title)}" sheetId="{next_sheet + offset}" '
+                f'r:id="{rid}"/>'
             )
             relationships.append(
-                f'<Relationship Id="{rid}" Type="{SHEET_TYPE}" Target="worksheets/sheet{part}.xml"/>'
+                f'<Relationship Id="{rid}" Type="{SHEET_TYPE}" '
+                f'Target="worksheets/sheet{part}.xml"/>'
             )
             overrides.append(f'<Override PartName="/{path}" ContentType="{SHEET_CONTENT}"/>')
         del shared

@@ -35,15 +35,17 @@ def random_tracker(seed: int, policy: Policy) -> tuple[list[list[Any]], list[lis
         role = rng.choice(roles)
         fte = rng.choice([1, 1, 0.8, 0.5, "80%", "0.6", " 1 ", 1.2 if rng.random() < 0.1 else 1])
         months = rng.choice([None, 3, 6, 12, 15]) if role == "ASYE" else None
-        workers.append([
-            worker_id if rng.random() > 0.05 else None,
-            _messy_code(rng, rng.choice(teams)) if rng.random() > 0.03 else "NOPE",
-            _messy_code(rng, role),
-            fte,
-            months,
-            rng.choice([None, "yes", "No", "Y", "n", "TRUE"]),
-            rng.choice([None, None, 0, 10, "20%", 150 if rng.random() < 0.05 else 0]),
-        ])
+        workers.append(
+            [
+                worker_id if rng.random() > 0.05 else None,
+                _messy_code(rng, rng.choice(teams)) if rng.random() > 0.03 else "NOPE",
+                _messy_code(rng, role),
+                fte,
+                months,
+                rng.choice([None, "yes", "No", "Y", "n", "TRUE"]),
+                rng.choice([None, None, 0, 10, "20%", 150 if rng.random() < 0.05 else 0]),
+            ]
+        )
         if rng.random() < 0.1:
             workers.append([None] * len(WORKER_HEADER))
     if rng.random() < 0.3 and ids:
@@ -53,18 +55,20 @@ def random_tracker(seed: int, policy: Policy) -> tuple[list[list[Any]], list[lis
     for n in range(rng.randint(10, 140)):
         category = rng.choice(categories)
         worker = rng.choice(ids + [None]) if ids else None
-        cases.append([
-            f"C{seed}-{n}" if rng.random() > 0.03 else None,
-            worker,
-            _messy_code(rng, rng.choice(teams)) if rng.random() > 0.5 else None,
-            rng.choice(families + [None]),
-            _messy_code(rng, category) if rng.random() > 0.03 else "XYZ",
-            rng.choice([None, None, 1, 2, 3, 4, "3", 5 if rng.random() < 0.05 else 2]),
-            rng.choice([None, "active", "Awaiting Closure", "awaiting-closure", " ACTIVE "]),
-            rng.choice([None, 5, 25, "30"]),
-            rng.choice([None, "yes", "no", "Y"]),
-            rng.choice([None, 16, 17, 19, 20]),
-        ])
+        cases.append(
+            [
+                f"C{seed}-{n}" if rng.random() > 0.03 else None,
+                worker,
+                _messy_code(rng, rng.choice(teams)) if rng.random() > 0.5 else None,
+                rng.choice(families + [None]),
+                _messy_code(rng, category) if rng.random() > 0.03 else "XYZ",
+                rng.choice([None, None, 1, 2, 3, 4, "3", 5 if rng.random() < 0.05 else 2]),
+                rng.choice([None, "active", "Awaiting Closure", "awaiting-closure", " ACTIVE "]),
+                rng.choice([None, 5, 25, "30"]),
+                rng.choice([None, "yes", "no", "Y"]),
+                rng.choice([None, 16, 17, 19, 20]),
+            ]
+        )
         if rng.random() < 0.05:
             cases.append([None] * len(CASE_HEADER))
         if rng.random() < 0.04:

@@ -97,6 +97,7 @@ def test_command_reports_rejections_and_refuses_to_overwrite(tmp_path):
 
 @needs_lo
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_sample_golden_and_random_trackers_equal_the_model(tmp_path):
     """Three sources, one batch of LibreOffice recalculations: the sample tracker, every golden
     case (the worked example included) and 20 seeded random trackers with messy values."""
@@ -132,8 +133,6 @@ def test_libreoffice_sample_golden_and_random_trackers_equal_the_model(tmp_path)
             found.append(f"Problems counts {listed[1][8]}, model {job.intake.rejected_rows}")
         if found:
             problems[name] = found[:5]
-    for name, found in problems.items():
-        print(name, found)
     assert problems == {}
 
 

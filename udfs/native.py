@@ -37,6 +37,7 @@ what the native form reads differently from the model on pathological input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -131,8 +132,6 @@ def text(value: str) -> str:
 def code_key(value: str) -> str:
     """A code as the formulas compare it: trimmed, upper case, spaces and hyphens as ``_``
     (``udfs.intake``'s rule)."""
-    import re
-
     return re.sub(r"[\s\-_]+", "_", value.strip()).upper()
 
 
@@ -141,12 +140,12 @@ def code_key(value: str) -> str:
 
 def trimmed(cell: str | None) -> str:
     """A cell as trimmed text ('' for a field the table does not have)."""
-    return '""' if cell is None else f"TRIM({cell}&\"\")"
+    return '""' if cell is None else f'TRIM({cell}&"")'
 
 
 def is_blank(cell: str | None) -> str:
     """TRUE where a cell is empty or only spaces."""
-    return "TRUE" if cell is None else f"TRIM({cell}&\"\")=\"\""
+    return "TRUE" if cell is None else f'TRIM({cell}&"")=""'
 
 
 def normalised_code(cell: str | None) -> str:
@@ -248,7 +247,7 @@ SCALARS = {
 }
 
 
-def lookups_sheet(policy: Policy) -> tuple[NativeSheet, _Lookups]:
+def lookups_sheet(policy: Policy, as_at: bool = False) -> tuple[NativeSheet, _Lookups]:
     """The Lookups sheet: the policy's codes and, for each, its values read from Policy!A:B."""
     cells: dict[str, object] = {}
     heads = {
@@ -272,15 +271,18 @@ def lookups_sheet(policy: Policy) -> tuple[NativeSheet, _Lookups]:
             cells[f"{letter}{row}"] = "=" + _policy_value(f"roles.{code}.{name}")
     for row, code in enumerate(policy.teams, start=2):
         cells[f"K{row}"] = code
-        for letter, name in zip("LMNO", ("min", "max", "under_18.min", "under_18.max"), strict=True):
+        for letter, name in zip(
+            "LMNO", ("min", "max", "under_18.min", "under_18.max"), strict=True
+        ):
             cells[f"{letter}{row}"] = "=" + _policy_value(f"teams.{code}.{name}")
     for row, key in enumerate(policy.caps, start=2):
         cells[f"Q{row}"] = key
         listed = _policy_value(f"caps.{key}.categories")
         cells[f"R{row}"] = f'=UPPER(SUBSTITUTE({listed}," ",""))'
         cells[f"S{row}"] = "=" + _policy_value(f"caps.{key}.count")
-    cells["X1"] = "as at (months since asye_start)"
-    cells["X2"] = "=TODAY()"
+    if as_at:  # only where a tracker gives asye_start: TODAY() recalculates on every change
+        cells["X1"] = "as at (months since asye_start)"
+        cells["X2"] = "=TODAY()"
     scalars: dict[str, str] = {}
     for row, (name, key) in enumerate(SCALARS.items(), start=2):
         cells[f"U{row}"] = key
@@ -296,7 +298,8 @@ def lookups_sheet(policy: Policy) -> tuple[NativeSheet, _Lookups]:
 
 def _code_of(value: str, codes: str, count: int) -> str:
     """Position of an already normalised code in a Lookups code column, 0 when unknown."""
-    return f"IFERROR(IF(EXACT(INDEX({codes},MATCH({value},{codes},0)),{value}),MATCH({value},{codes},0),0),0)"
+    found = f"MATCH({value},{codes},0)"
+    return f"IFERROR(IF(EXACT(INDEX({codes},{found}),{value}),{found},0),0)"
 
 
 def _mapped(field_name: str, cell: str | None, layout: NativeLayout) -> str:
@@ -345,37 +348,47 @@ def case_working_sheet(
     add("Cases row", lambda r: f'IF({blank_row(r)},"",ROW())', width=8)
     add(
         "Worker row",
-        lambda r: f'IF(OR($A{r}="",{is_blank(c("worker_id", r))}),"",'
-        f"{_exact_in(trimmed(c('worker_id', r)), workers, layout.workers)})",
+        lambda r: (
+            f'IF(OR($A{r}="",{is_blank(c("worker_id", r))}),"",'
+            f"{_exact_in(trimmed(c('worker_id', r)), workers, layout.workers)})"
+        ),
         width=9,
     )
     add("Family", lambda r: f'IF($A{r}="","",{trimmed(c("family_id", r))})', width=10)
     add("Category", lambda r: f'IF($A{r}="","",{_mapped("category", c("category", r), layout)})')
     add(
         "Status",
-        lambda r: f'IF($A{r}="","",IF({is_blank(c("status", r))},{text(ACTIVE.upper())},'
-        f"{_mapped('status', c('status', r), layout)}))",
+        lambda r: (
+            f'IF($A{r}="","",IF({is_blank(c("status", r))},{text(ACTIVE.upper())},'
+            f"{_mapped('status', c('status', r), layout)}))"
+        ),
         width=17,
     )
     level = lambda r: number(c("level", r))  # noqa: E731
     add(
         "Level",
-        lambda r: f'IF($A{r}="","",IF({is_blank(c("level", r))},'
-        f'IF({category_no(r)}=0,"",INDEX({look.area("B", look.categories)},{category_no(r)})),'
-        f"{level(r)}))",
+        lambda r: (
+            f'IF($A{r}="","",IF({is_blank(c("level", r))},'
+            f'IF({category_no(r)}=0,"",INDEX({look.area("B", look.categories)},{category_no(r)})),'
+            f"{level(r)}))"
+        ),
         width=7,
     )
     add(
         "Base weight",
-        lambda r: f'IFERROR(CHOOSE($F{r},{s["level1"]},{s["level2"]},{s["level3"]},'
-        f'{s["level4"]}),"")',
+        lambda r: (
+            f'IFERROR(CHOOSE($F{r},{s["level1"]},{s["level2"]},{s["level3"]},{s["level4"]}),"")'
+        ),
         number_format="0.000",
     )
     add(
         "Modifiers",
-        lambda r: f'IF(OR($G{r}="",{category_no(r)}=0),"",IF(INDEX({look.area("C", look.categories)},{category_no(r)})=1,'
-        f'IF(N({number(c("distance_miles", r))})>{s["distance_over"]},{s["distance_add"]},0)'
-        f'+IF(N({yes_no(c("placement_unstable", r))})=1,{s["unstable_add"]},0),0))',
+        lambda r: (
+            f'IF(OR($G{r}="",{category_no(r)}=0),"",'
+            f"IF(INDEX({look.area('C', look.categories)},{category_no(r)})=1,"
+            f"IF(N({number(c('distance_miles', r))})>{s['distance_over']},{s['distance_add']},0)"
+            f"+IF(N({yes_no(c('placement_unstable', r))})=1,{s['unstable_add']},0),0))"
+        ),
         number_format="0.000",
     )
     add(
@@ -410,10 +423,10 @@ def case_working_sheet(
             (f'$D{r}=""', "category: category is blank"),
             (f"{category_no(r)}=0", "category: unknown category"),
             (f'{lv}="{NOT_A_NUMBER}"', "level: level is not a number"),
-            (f'AND(ISNUMBER({lv}),OR(N({lv})<1,N({lv})>4))', "level: level is outside [1, 4]"),
+            (f"AND(ISNUMBER({lv}),OR(N({lv})<1,N({lv})>4))", "level: level is outside [1, 4]"),
             (f"AND(ISNUMBER({lv}),MOD(N({lv}),1)<>0)", "level: level must be a whole number 1-4"),
             (
-                f'AND({status}<>{text(ACTIVE.upper())},{status}<>{text(AWAITING_CLOSURE.upper())})',
+                f"AND({status}<>{text(ACTIVE.upper())},{status}<>{text(AWAITING_CLOSURE.upper())})",
                 "status: unknown status",
             ),
             (f'{distance}="{NOT_A_NUMBER}"', "distance_miles: not a number"),
@@ -446,13 +459,19 @@ def case_working_sheet(
     )
     add(
         "Group row",
-        lambda r: f'IF(N($B{r})=0,"",IF(INDEX({refs.worker("N")},$B{r})=0,"",'
-        f'INDEX({refs.worker("P")},$B{r})+INDEX({refs.worker("N")},$B{r})-1-$P{r}))',
+        lambda r: (
+            f'IF(N($B{r})=0,"",IF(INDEX({refs.worker("N")},$B{r})=0,"",'
+            f"INDEX({refs.worker('P')},$B{r})+INDEX({refs.worker('N')},$B{r})-1-$P{r}))"
+        ),
         width=8,
     )
     case_ids = src.cell("case_id", "{r}")
-    raw_ids = None if case_ids is None else (
-        f"{quote(src.sheet)}!${src.columns['case_id']}${first}:${src.columns['case_id']}${last}"
+    raw_ids = (
+        None
+        if case_ids is None
+        else (
+            f"{quote(src.sheet)}!${src.columns['case_id']}${first}:${src.columns['case_id']}${last}"
+        )
     )
 
     def duplicate_of(r: int) -> str:
@@ -496,7 +515,7 @@ def sibling_groups_sheet(
         return inside(f"${letter}$1:${letter}${last + 1}", f"$C{r}", f"$D{r}")
 
     def before(letter: str, r: int) -> str:
-        return inside(f"${letter}$1:${letter}${last + 1}", f"$C{r}", f"ROW()-1")
+        return inside(f"${letter}$1:${letter}${last + 1}", f"$C{r}", "ROW()-1")
 
     columns: list[Column] = []
 
@@ -507,8 +526,8 @@ def sibling_groups_sheet(
     add(
         "Cases row",
         lambda r: (
-            f'IF($A{r}=0,0,IF(ROW()=INDEX({refs.worker("P")},$A{r}),INDEX({refs.worker("M")},$A{r}),'
-            + (f'IF(N($B{r - 1})>0,INDEX({refs.case("O")},$B{r - 1}),0)))' if r > first else "0))")
+            f"IF($A{r}=0,0,IF(ROW()=INDEX({refs.worker('P')},$A{r}),INDEX({refs.worker('M')},$A{r}),"
+            + (f"IF(N($B{r - 1})>0,INDEX({refs.case('O')},$B{r - 1}),0)))" if r > first else "0))")
         ),
         width=8,
     )
@@ -531,14 +550,17 @@ def sibling_groups_sheet(
     add("Family group", group, width=8)
     add(
         "Sibling weight",
-        lambda r: f'IF($E{r}=0,-1,IF(INDEX({look.area("D", look.categories)},'
-        f"{_code_of(f'$M{r}', cats, look.categories)})=1,-1,INDEX({refs.case('J')},$B{r})))",
+        lambda r: (
+            f"IF($E{r}=0,-1,IF(INDEX({look.area('D', look.categories)},"
+            f"{_code_of(f'$M{r}', cats, look.categories)})=1,-1,INDEX({refs.case('J')},$B{r})))"
+        ),
         number_format="0.000",
     )
     add(
         "Active",
-        lambda r: f'IF($E{r}=0,0,IF(INDEX({refs.case("E")},$B{r})='
-        f'{text(AWAITING_CLOSURE.upper())},0,1))',
+        lambda r: (
+            f"IF($E{r}=0,0,IF(INDEX({refs.case('E')},$B{r})={text(AWAITING_CLOSURE.upper())},0,1))"
+        ),
         width=7,
     )
     add(
@@ -548,14 +570,19 @@ def sibling_groups_sheet(
     )
     add(
         "Could count in full",
-        lambda r: f'IF($E{r}=0,0,IF(AND($H{r}>=0,$H{r}=$J{r}),IF($I{r}=1,1,'
-        f'IF(COUNTIFS({block("G", r)},$G{r},{block("H", r)},$J{r},{block("I", r)},1)=0,1,0)),0))',
+        lambda r: (
+            f"IF($E{r}=0,0,IF(AND($H{r}>=0,$H{r}=$J{r}),IF($I{r}=1,1,"
+            f"IF(COUNTIFS({block('G', r)},$G{r},{block('H', r)},$J{r},"
+            f"{block('I', r)},1)=0,1,0)),0))"
+        ),
         width=9,
     )
     add(
         "Counts in full",
-        lambda r: f'IF($K{r}=0,0,IF(ROW()=$C{r},1,'
-        f'IF(COUNTIFS({before("G", r)},$G{r},{before("K", r)},1)=0,1,0)))',
+        lambda r: (
+            f"IF($K{r}=0,0,IF(ROW()=$C{r},1,"
+            f"IF(COUNTIFS({before('G', r)},$G{r},{before('K', r)},1)=0,1,0)))"
+        ),
         width=9,
     )
     add("Category", lambda r: f'IF($E{r}=0,"",INDEX({refs.case("D")},$B{r}))', width=9)
@@ -574,8 +601,10 @@ def sibling_groups_sheet(
         listed = f"{LOOKUPS}!$R${2 + offset}"
         add(
             f"{key} family",
-            lambda r, listed=listed: f'IF($E{r}=0,"",IF(OR({listed}="ALL",'
-            f'ISNUMBER(SEARCH(","&$M{r}&",",","&{listed}&","))),$G{r},""))',
+            lambda r, listed=listed: (
+                f'IF($E{r}=0,"",IF(OR({listed}="ALL",'
+                f'ISNUMBER(SEARCH(","&$M{r}&",",","&{listed}&","))),$G{r},""))'
+            ),
             width=9,
         )
     return NativeSheet(SIBLINGS, columns, first, last)
@@ -621,8 +650,10 @@ def worker_working_sheet(
     else:
         add(
             "ASYE months",
-            lambda r: f'IF({is_blank(c("asye_start", r))},"",IFERROR('
-            f'DATEDIF({c("asye_start", r)},{AS_AT},"m"),"{NOT_A_NUMBER}"))',
+            lambda r: (
+                f'IF({is_blank(c("asye_start", r))},"",IFERROR('
+                f'DATEDIF({c("asye_start", r)},{AS_AT},"m"),"{NOT_A_NUMBER}"))'
+            ),
             width=8,
         )
     percent = "*100" if layout.percent_reduction else ""
@@ -642,7 +673,7 @@ def worker_working_sheet(
     del reduction_cell
     add("Reduction %", reduction, width=9)
     add("Agency", lambda r: yes_no(c("agency", r)), width=7)
-    ramped = f"INDEX({look.area('H', look.roles)},$F{{r}})<>\"\""
+    ramped = f'INDEX({look.area("H", look.roles)},$F{{r}})<>""'
 
     def problem(r: int) -> str:
         fte, months, red = f"$G{r}", f"$H{r}", f"$I{r}"
@@ -676,7 +707,9 @@ def worker_working_sheet(
     add("Problem", problem, width=40)
     add(
         "Repeated later",
-        lambda r: f'IF(OR($B{r}=1,$A{r}=""),0,IF(SUMPRODUCT(--EXACT($A{r}:$A${last},$A{r}))>1,1,0))',
+        lambda r: (
+            f'IF(OR($B{r}=1,$A{r}=""),0,IF(SUMPRODUCT(--EXACT($A{r}:$A${last},$A{r}))>1,1,0))'
+        ),
         width=7,
     )
     add(
@@ -699,7 +732,9 @@ def worker_working_sheet(
     add("children", lambda r: in_block(r, "E"), width=8)
     add(
         "families",
-        lambda r: f"IF($N{r}=0,0,SUMPRODUCT({block('E', r)}*({block('G', r)}=ROW({block('G', r)}))))",
+        lambda r: (
+            f"IF($N{r}=0,0,SUMPRODUCT({block('E', r)}*({block('G', r)}=ROW({block('G', r)}))))"
+        ),
         width=8,
     )
     add("weighted", lambda r: in_block(r, "O"), number_format="0.000")
@@ -710,8 +745,10 @@ def worker_working_sheet(
     )
     add(
         "Under 18",
-        lambda r: f"IF($N{r}=0,0,IF(2*SUMPRODUCT({block('E', r)}*ISNUMBER({block('P', r)})"
-        f"*({block('P', r)}<18))>SUMPRODUCT({block('E', r)}*ISNUMBER({block('P', r)})),1,0))",
+        lambda r: (
+            f"IF($N{r}=0,0,IF(2*SUMPRODUCT({block('E', r)}*ISNUMBER({block('P', r)})"
+            f"*({block('P', r)}<18))>SUMPRODUCT({block('E', r)}*ISNUMBER({block('P', r)})),1,0))"
+        ),
         width=7,
     )
     team_value = lambda r, letter: f"INDEX({look.area(letter, look.teams)},$D{r})"  # noqa: E731
@@ -740,8 +777,10 @@ def worker_working_sheet(
     marks = refs.case("R")
     add(
         "Incomplete",
-        lambda r: f'IF($B{r}=1,0,IF($K{r}<>"",1,IF(OR($L{r}=1,$N{r}>$Q{r},'
-        f"COUNTIF({marks},ROW())>0),1,0)))",
+        lambda r: (
+            f'IF($B{r}=1,0,IF($K{r}<>"",1,IF(OR($L{r}=1,$N{r}>$Q{r},'
+            f"COUNTIF({marks},ROW())>0),1,0)))"
+        ),
         width=8,
     )
     cap_letters = []
@@ -766,9 +805,7 @@ def worker_working_sheet(
                 f'IFERROR(VLOOKUP("teams."&$C{r}&".caps.{key}",'
                 f'{POLICY_SHEET}!$A$2:$B${POLICY_ROWS},2,FALSE),"")'
             )
-            parts.append(
-                f'IF({limit}="","",IF({count}>{limit},"{key} "&{count}&" > "&{limit},""))'
-            )
+            parts.append(f'IF({limit}="","",IF({count}>{limit},"{key} "&{count}&" > "&{limit},""))')
         if not parts:
             return '""'
         return f'IF($K{r}<>"","",_xlfn.TEXTJOIN("; ",TRUE,{",".join(parts)}))'
@@ -808,9 +845,9 @@ def caseload_sheet(policy: Policy, layout: NativeLayout, worker: NativeSheet) ->
         ),
         "status": lambda r: (
             f'IF({at("Blank", r)}=1,"",IF({at("Incomplete", r)}=1,{text(INCOMPLETE)},'
-            f'IF(AND({at("capacity_max", r)}=0,{at("children", r)}>0),{text(NO_CASELOAD_EXPECTED)},'
-            f'IF({at("weighted", r)}>{at("capacity_max", r)},{text(OVER)},'
-            f'IF({at("weighted", r)}<{at("capacity_min", r)},{text(UNDER)},{text(WITHIN)})))))'
+            f"IF(AND({at('capacity_max', r)}=0,{at('children', r)}>0),{text(NO_CASELOAD_EXPECTED)},"
+            f"IF({at('weighted', r)}>{at('capacity_max', r)},{text(OVER)},"
+            f"IF({at('weighted', r)}<{at('capacity_min', r)},{text(UNDER)},{text(WITHIN)})))))"
         ),
     }
     formats = {"fte": "0.00", "load_pct": "0.0"}
@@ -868,8 +905,9 @@ def problems_sheet(layout: NativeLayout, worker: NativeSheet) -> NativeSheet:
         Column("Cases row", case_row, width=8),
         Column(
             "Problem",
-            lambda r: f'IF($E{r}<>"",INDEX({w_problem},$E{r}),'
-            f'IF($F{r}<>"",INDEX({c_problem},$F{r}),""))',
+            lambda r: (
+                f'IF($E{r}<>"",INDEX({w_problem},$E{r}),IF($F{r}<>"",INDEX({c_problem},$F{r}),""))'
+            ),
             width=10,
         ),
     ]
@@ -884,7 +922,10 @@ def problems_sheet(layout: NativeLayout, worker: NativeSheet) -> NativeSheet:
 def native_sheets(policy: Policy, layout: NativeLayout) -> list[NativeSheet]:
     """The sheets that compute the model with native formulas over ``layout``'s tables."""
     refs = _Refs(case_last=layout.cases.last_row, worker_last=layout.workers.last_row)
-    lookups, look = lookups_sheet(policy)
+    uses_start = (
+        "asye_start" in layout.workers.columns and "asye_months" not in layout.workers.columns
+    )
+    lookups, look = lookups_sheet(policy, as_at=uses_start)
     case = case_working_sheet(policy, layout, look, refs)
     groups = sibling_groups_sheet(policy, layout, look, refs)
     worker = worker_working_sheet(policy, layout, look, refs)
