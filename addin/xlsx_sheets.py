@@ -362,7 +362,7 @@ def set_full_calculation(workbook: str, full: bool = True) -> str:
         after = re.search(rf"</{tag}definedNames>", workbook)
         at = after.end() if after else end
         return workbook[:at] + f"<{tag}calcPr {attributes}/>" + workbook[at:]
-    kept = re.sub(r'\s*\b(calcId|fullCalcOnLoad)="[^"]*"', "", match.group(2)).rstrip("/")
+    kept = re.sub(r'\s*\b(calcId|fullCalcOnLoad)="[^"]*"', "", match.group(2)).rstrip("/").rstrip()
     tag = match.group(1) or ""
     return (
         workbook[: match.start()] + f"<{tag}calcPr{kept} {attributes}/>" + workbook[match.end() :]

@@ -19,6 +19,7 @@ from typing import Any
 from addin.engine.package import ATTR_RE, CELL_RE, F_RE, R_ATTR_RE
 from addin.engine.references import cell_address, letters_index, parse_cell, range_address
 from addin.engine.values import XlError, number_text
+from addin.xlsx_sheets import set_full_calculation
 
 ROW_RE = re.compile(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
 ROW_NUMBER_RE = re.compile(r'\br="(\d+)"')
@@ -218,9 +219,12 @@ def write_cached_values(
                     if name in dimensions:
                         xml = _dimension(xml, *dimensions[name])
                     data = xml.encode("utf-8")
-                elif name == "xl/workbook.xml" and drop_full_calc:
-                    text = re.sub(r'\s+fullCalcOnLoad="(?:1|true)"', "", data.decode("utf-8"))
-                    data = text.encode("utf-8")
+                elif name == "xl/workbook.xml":
+                    # a current calcId: Excel 365 recalculates a book saved by an older
+                    # calculation engine on open, and a CW_ cell would then lose its value
+                    text = data.decode("utf-8")
+                    full = re.search(r'fullCalcOnLoad="(?:1|true)"', text) is not None
+                    data = set_full_calculation(text, full and not drop_full_calc).encode("utf-8")
                 elif name == "[Content_Types].xml" and add_metadata:
                     data = _insert(data, METADATA_OVERRIDE, "</Types>")
                 elif name == "xl/_rels/workbook.xml.rels" and add_metadata:
