@@ -57,7 +57,7 @@ def _source(raw: RawTable, fields: tuple[str, ...], renames: dict[str, str | Non
     columns: dict[str, str] = {}
     for position, header in enumerate(raw.frame.columns):
         key = canonical_header(header)
-        name = renames.get(key, header) if key in renames else header
+        name = renames.get(key, header)
         if name is None:
             continue
         field_name = canonical_header(name)
@@ -116,13 +116,11 @@ def caseload_values(
                 value = value.item()
             values[(int(sheet_row) + offset, c)] = value
     status = RESULT_COLUMNS.index("status") + 1
-    worker_id = RESULT_COLUMNS.index("worker_id") + 1
     for rejection in intake.rejections:
-        if rejection.sheet == layout.workers.sheet and rejection.field != "":
+        if rejection.sheet == layout.workers.sheet:
             row = rejection.row + offset
             if values.get((row, status)) in ("", None):
                 values[(row, status)] = INCOMPLETE
-    del worker_id
     return values
 
 
