@@ -10,7 +10,9 @@ from udfs.policy import PRESETS, PolicyError, load_policy, policy_from_table, po
 @pytest.mark.parametrize("name", PRESETS)
 def test_every_preset_loads_names_its_source_and_round_trips_through_a_table(name):
     policy = preset(name)
-    assert policy.source and "seed" in policy.source
+    # the document by its title, never a reference only we can follow
+    assert policy.source and "seed" not in policy.source.lower()
+    assert any(word in policy.source for word in ("Policy", "report", "minutes", "guarantee"))
     again = policy_from_table(policy_table(policy))
     assert again.model_dump(exclude={"name"}) == policy.model_dump(exclude={"name"})
 

@@ -211,7 +211,7 @@ class _Refs:
 
 
 @dataclass(frozen=True)
-class _Lookups:
+class LookupAreas:
     """Where each policy table sits on the Lookups sheet."""
 
     categories: int
@@ -247,7 +247,7 @@ SCALARS = {
 }
 
 
-def lookups_sheet(policy: Policy, as_at: bool = False) -> tuple[NativeSheet, _Lookups]:
+def lookups_sheet(policy: Policy, as_at: bool = False) -> tuple[NativeSheet, LookupAreas]:
     """The Lookups sheet: the policy's codes and, for each, its values read from Policy!A:B."""
     cells: dict[str, object] = {}
     heads = {
@@ -291,15 +291,51 @@ def lookups_sheet(policy: Policy, as_at: bool = False) -> tuple[NativeSheet, _Lo
     sheet = NativeSheet(
         LOOKUPS, [], 2, 1, cells, note="Read from the Policy sheet; change values there."
     )
-    where = _Lookups(len(policy.categories), len(policy.roles), len(policy.teams),
+    where = LookupAreas(len(policy.categories), len(policy.roles), len(policy.teams),
                      len(policy.caps), scalars)  # fmt: skip
     return sheet, where
 
 
-def _code_of(value: str, codes: str, count: int) -> str:
+def code_position(value: str, codes: str) -> str:
     """Position of an already normalised code in a Lookups code column, 0 when unknown."""
     found = f"MATCH({value},{codes},0)"
     return f"IFERROR(IF(EXACT(INDEX({codes},{found}),{value}),{found},0),0)"
+
+
+# --- capacity (policy-model.md section 3; udfs.capacity) ---------------------------------------
+
+
+def range_bound(look: LookupAreas, team_no: str, bound: str, under_18: str | None = None) -> str:
+    """The team's range ``bound`` (min or max), team by its Lookups position; with an
+    ``under_18`` flag cell (1 or 0), the team's under-18 band where it has one
+    (``udfs.capacity.team_ranges``)."""
+    plain, young = ("L", "N") if bound == "min" else ("M", "O")
+
+    def value(letter: str) -> str:
+        return f"INDEX({look.area(letter, look.teams)},{team_no})"
+
+    if under_18 is None:
+        return f"N({value(plain)})"
+    return f'IF(AND({under_18}=1,{value(young)}<>""),N({value(young)}),N({value(plain)}))'
+
+
+def experience_factor(look: LookupAreas, role_no: str, months: str) -> str:
+    """The role's share of a full caseload, the ramp (ASYE) followed over ``months``
+    (``udfs.capacity.experience_factors``)."""
+
+    def role(letter: str) -> str:
+        return f"INDEX({look.area(letter, look.roles)},{role_no})"
+
+    into = f"MIN(MAX(N({months}),0),N({role('I')}))"
+    return (
+        f'IF({role("H")}="",N({role("G")}),'
+        f"N({role('G')})+(N({role('H')})-N({role('G')}))*{into}/N({role('I')}))"
+    )
+
+
+def capacity(bound: str, fte: str, factor: str, reduction_pct: str) -> str:
+    """Range bound x FTE x experience x (1 - reduction / 100) (``udfs.capacity.capacities``)."""
+    return f"{bound}*N({fte})*{factor}*(1-N({reduction_pct})/100)"
 
 
 def _mapped(field_name: str, cell: str | None, layout: NativeLayout) -> str:
@@ -319,7 +355,7 @@ def _first_problem(checks: list[tuple[str, str]]) -> str:
 
 
 def case_working_sheet(
-    policy: Policy, layout: NativeLayout, look: _Lookups, refs: _Refs
+    policy: Policy, layout: NativeLayout, look: LookupAreas, refs: _Refs
 ) -> NativeSheet:
     """One row per Cases row: the case's working chain and its first problem."""
     src = layout.cases
@@ -338,7 +374,7 @@ def case_working_sheet(
         return "AND(" + ",".join(is_blank(cell.format(r=r)) for cell in known) + ")"
 
     def category_no(r: int) -> str:
-        return _code_of(f"$D{r}", cats, look.categories)
+        return code_position(f"$D{r}", cats)
 
     columns: list[Column] = []
 
@@ -417,7 +453,7 @@ def case_working_sheet(
             (is_blank(c("case_id", r)), "case_id: case_id is blank"),
             (
                 f"AND(NOT({is_blank(c('team', r))}),"
-                f"{_code_of(_mapped('team', c('team', r), layout), teams, look.teams)}=0)",
+                f"{code_position(_mapped('team', c('team', r), layout), teams)}=0)",
                 "team: unknown team",
             ),
             (f'$D{r}=""', "category: category is blank"),
@@ -502,7 +538,7 @@ def _exact_in(value: str, workers_keys: str, workers: Source) -> str:
 
 
 def sibling_groups_sheet(
-    policy: Policy, layout: NativeLayout, look: _Lookups, refs: _Refs
+    policy: Policy, layout: NativeLayout, look: LookupAreas, refs: _Refs
 ) -> NativeSheet:
     """Every allocated case again, one block per worker in Workers order: step 4 and caps."""
     first, last = 2, refs.case_last
@@ -552,7 +588,7 @@ def sibling_groups_sheet(
         "Sibling weight",
         lambda r: (
             f"IF($E{r}=0,-1,IF(INDEX({look.area('D', look.categories)},"
-            f"{_code_of(f'$M{r}', cats, look.categories)})=1,-1,INDEX({refs.case('J')},$B{r})))"
+            f"{code_position(f'$M{r}', cats)})=1,-1,INDEX({refs.case('J')},$B{r})))"
         ),
         number_format="0.000",
     )
@@ -614,7 +650,7 @@ GROUP_FIRST_CAP = 17  # column Q of Sibling groups: the first cap's family colum
 
 
 def worker_working_sheet(
-    policy: Policy, layout: NativeLayout, look: _Lookups, refs: _Refs
+    policy: Policy, layout: NativeLayout, look: LookupAreas, refs: _Refs
 ) -> NativeSheet:
     """One row per Workers row: checked fields, the worker's block, sums, capacity, caps."""
     src = layout.workers
@@ -641,9 +677,9 @@ def worker_working_sheet(
         width=6,
     )
     add("Team", lambda r: _mapped("team", c("team", r), layout), width=8)
-    add("Team no.", lambda r: _code_of(f"$C{r}", teams, look.teams), width=6)
+    add("Team no.", lambda r: code_position(f"$C{r}", teams), width=6)
     add("Role", lambda r: _mapped("role", c("role", r), layout), width=8)
-    add("Role no.", lambda r: _code_of(f"$E{r}", roles, look.roles), width=6)
+    add("Role no.", lambda r: code_position(f"$E{r}", roles), width=6)
     add("FTE", lambda r: number(c("fte", r)), number_format="0.00")
     if "asye_months" in src.columns or "asye_start" not in src.columns:
         add("ASYE months", lambda r: number(c("asye_months", r)), width=8)
@@ -751,29 +787,24 @@ def worker_working_sheet(
         ),
         width=7,
     )
-    team_value = lambda r, letter: f"INDEX({look.area(letter, look.teams)},$D{r})"  # noqa: E731
-
-    def band(r: int, plain: str, young: str) -> str:
-        return (
-            f'IF($K{r}<>"","",IF(AND($U{r}=1,{team_value(r, young)}<>""),'
-            f"N({team_value(r, young)}),N({team_value(r, plain)})))"
-        )
-
-    add("Range min", lambda r: band(r, "L", "N"), width=7)
-    add("Range max", lambda r: band(r, "M", "O"), width=7)
-
-    def experience(r: int) -> str:
-        role = lambda letter: f"INDEX({look.area(letter, look.roles)},$F{r})"  # noqa: E731
-        months = f"MIN(MAX(N($H{r}),0),N({role('I')}))"
-        return (
-            f'IF($K{r}<>"","",IF({role("H")}="",N({role("G")}),'
-            f"N({role('G')})+(N({role('H')})-N({role('G')}))*{months}/N({role('I')})))"
-        )
-
-    add("Experience factor", experience, number_format="0.000")
-    scale = lambda r: f"N($G{r})*$X{r}*(1-N($I{r})/100)"  # noqa: E731
-    add("capacity_min", lambda r: f'IF($K{r}<>"","",$V{r}*{scale(r)})', number_format="0.000")
-    add("capacity_max", lambda r: f'IF($K{r}<>"","",$W{r}*{scale(r)})', number_format="0.000")
+    checked = lambda r, formula: f'IF($K{r}<>"","",{formula})'  # noqa: E731
+    add("Range min", lambda r: checked(r, range_bound(look, f"$D{r}", "min", f"$U{r}")), width=7)
+    add("Range max", lambda r: checked(r, range_bound(look, f"$D{r}", "max", f"$U{r}")), width=7)
+    add(
+        "Experience factor",
+        lambda r: checked(r, experience_factor(look, f"$F{r}", f"$H{r}")),
+        number_format="0.000",
+    )
+    add(
+        "capacity_min",
+        lambda r: checked(r, capacity(f"$V{r}", f"$G{r}", f"$X{r}", f"$I{r}")),
+        number_format="0.000",
+    )
+    add(
+        "capacity_max",
+        lambda r: checked(r, capacity(f"$W{r}", f"$G{r}", f"$X{r}", f"$I{r}")),
+        number_format="0.000",
+    )
     marks = refs.case("R")
     add(
         "Incomplete",

@@ -1,4 +1,4 @@
-"""The monthly supervision record (seed 003, responsibilities 1-5): one workbook per worker,
+"""The monthly supervision record (Gateshead Children's Social Work Caseload Policy, section 5, responsibilities 1-5): one workbook per worker,
 one row per month.
 
 Each row holds the caseload analysis at that supervision (from the tracker or typed), time for
@@ -83,7 +83,7 @@ def supervision_spec(
     sheet.put("A1", "Monthly supervision record: caseload analysis", style="title")
     sheet.put(
         "A2",
-        "Seed 003 responsibilities 1-5: analyse the caseload at every supervision; record the "
+        "Gateshead Children's Social Work Caseload Policy, section 5 (responsibilities 1-5): analyse the caseload at every supervision; record the "
         "reason for any allocation above maximum; agree reprioritisation with a review date; "
         "escalate to senior managers after the policy's months over maximum.",
         style="subtitle",
