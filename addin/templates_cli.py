@@ -9,12 +9,22 @@ import click
 
 from addin.cli_options import policy_option
 from udfs.policy import PolicyError, load_policy
-from workbook_templates.demo import TEMPLATES, build_demo, build_template
+from workbook_templates.demo import FUNCTIONS, TEMPLATES, build_demo, build_template
 
 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+functions_option = click.option(
+    "--functions",
+    type=click.Choice(FUNCTIONS),
+    default="native",
+    show_default=True,
+    help="native: ordinary formulas that compute in any Excel 2019+ or LibreOffice, nothing "
+    "installed. cw: the add-in's CW_ functions (xlwings users).",
+)
 
 
 @click.command()
@@ -23,7 +33,8 @@ def _fail(message: str) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), required=True, help="New .xlsx file."
 )
-def template(name: str, policy: str | None, output: Path) -> None:
+@functions_option
+def template(name: str, policy: str | None, output: Path, functions: str) -> None:
     """Write the blank template NAME (tracker, supervision, gmt) for a policy."""
     if output.suffix.lower() != ".xlsx":
         _fail(f"{output}: the template must be written to an .xlsx file")
@@ -32,7 +43,7 @@ def template(name: str, policy: str | None, output: Path) -> None:
     except PolicyError as exc:
         _fail(str(exc))
         return
-    build_template(name, rules, output)
+    build_template(name, rules, output, functions)
     click.echo(f"wrote {output}", err=True)
 
 
@@ -47,20 +58,22 @@ def template(name: str, policy: str | None, output: Path) -> None:
     help="Folder to write the demo into.",
 )
 @click.option("--seed", default=2024, show_default=True, help="Seed of the synthetic service.")
-def demo(policy: str | None, output: Path, seed: int) -> None:
+@functions_option
+def demo(policy: str | None, output: Path, seed: int, functions: str) -> None:
     """Build a synthetic service and write its tracker, supervision records, GMT review and
     per-worker result CSV into a folder.
 
-    Every workbook is recalculated by the headless engine (the pure functions' values where
-    the engine is not available). Exit status 1 when a formula cell ended in an error (each is
-    listed on stderr).
+    Every workbook carries the model's figures. Native workbooks (the default) are calculated
+    by Excel or LibreOffice on open; with --functions cw every workbook is recalculated by the
+    headless engine (the pure functions' values where the engine is not available), and the
+    exit status is 1 when a formula cell ended in an error (each is listed on stderr).
     """
     try:
         rules = load_policy(policy)
     except PolicyError as exc:
         _fail(str(exc))
         return
-    built = build_demo(output, rules, seed)
+    built = build_demo(output, rules, seed, functions=functions)
     workers = len(built.service.workers)
     cases = len(built.history[-1].cases_rows) - 1
     click.echo(f"demo service: {workers} workers, {cases} cases open in the latest month")
@@ -71,7 +84,12 @@ def demo(policy: str | None, output: Path, seed: int) -> None:
     if records:
         click.echo(f"wrote {len(records)} supervision records in {records[0].parent}")
     books = sum(1 for p in built.files if p.suffix == ".xlsx")
-    if built.recalculated_by == "engine":
+    if functions == "native":
+        click.echo(
+            f"{books} workbooks in native formulas, with the model's figures cached: Excel "
+            "2019+ or LibreOffice calculates them on open, nothing installed"
+        )
+    elif built.recalculated_by == "engine":
         found = f"{len(built.errors)} error cell(s)" if built.errors else "no error cells"
         click.echo(f"recalculated {books} workbooks with the headless engine: {found}")
     else:

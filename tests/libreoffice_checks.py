@@ -38,3 +38,31 @@ def error_cells(book: Any) -> list[tuple[str, str, str]]:
         for cell in row
         if isinstance(cell.value, str) and cell.value.startswith("#")
     ]
+
+
+def error_cells_in_file(path: Any) -> list[tuple[str, str, str]]:
+    """(sheet, cell, error) of every error cell of an .xlsx file, read from the sheet XML
+    (``t="e"``): python-calamine reads an error cell as an empty string, and openpyxl is slow
+    on large books."""
+    import re
+    import zipfile
+
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+        targets = dict(re.findall(r'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+        targets |= {
+            rid: target
+            for target, rid in re.findall(
+                r'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels
+            )
+        }
+        for name, rid in re.findall(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
+            part = "xl/" + targets[rid].lstrip("/").removeprefix("xl/")
+            xml = archive.read(part).decode("utf-8")
+            for ref, value in re.findall(
+                r'<c r="([A-Z]+\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>([^<]*)</v>', xml
+            ):
+                found.append((name, ref, value))
+    return found

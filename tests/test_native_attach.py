@@ -17,7 +17,7 @@ import python_calamine as calamine
 from addin.attach import Attached, attach
 from addin.libreoffice import recalculate_many
 from tests.golden_cases import load_golden
-from tests.libreoffice_checks import needs_lo, same_value
+from tests.libreoffice_checks import error_cells_in_file, needs_lo, same_value
 from tests.random_trackers import random_tracker, write_tracker
 from udfs.model import RESULT_COLUMNS
 from udfs.native import CASELOAD, NATIVE_SHEETS, PROBLEMS
@@ -120,13 +120,7 @@ def test_libreoffice_sample_golden_and_random_trackers_equal_the_model(tmp_path)
     problems = {}
     for (name, job, _), path in zip(jobs, recalculated, strict=True):
         book = calamine.CalamineWorkbook.from_path(str(path))
-        errors = [
-            (sheet, value)
-            for sheet in book.sheet_names
-            for row in book.get_sheet_by_name(sheet).to_python()
-            for value in row
-            if isinstance(value, str) and re.fullmatch(r"#[A-Z/0!?]+[!?A-Z0/]*", value)
-        ]
+        errors = error_cells_in_file(path)
         found = mismatches(job, caseload_rows(path)) + [f"error {e}" for e in errors[:3]]
         listed = book.get_sheet_by_name(PROBLEMS).to_python()
         if int(listed[1][8] or 0) != job.intake.rejected_rows:

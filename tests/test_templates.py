@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
+import python_calamine as calamine
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from addin.cli import main
 from addin.jobs import weigh_tracker
-from udfs.model import RESULT_COLUMNS
+from udfs.model import RESULT_COLUMNS, RESULT_LABELS
+from udfs.native import CODES, NATIVE_SHEETS
 from udfs.policy import PRESETS, load_policy
 from workbook_templates.builder import save_workbook
 from workbook_templates.demo import build_demo, build_template
@@ -51,24 +54,38 @@ def test_demo_has_over_awaiting_closure_and_escalation(demo) -> None:
     assert "escalate" in set(latest.actions)
 
 
-def test_demo_workbooks_recalculated_by_the_engine(demo) -> None:
-    assert demo.recalculated_by == "engine"
-    assert demo.errors == []
+def test_native_demo_caches_the_model_and_calls_no_cw_function(demo) -> None:
+    assert demo.functions == "native" and demo.recalculated_by == "pure functions"
     record = next(p for p in demo.files if p.parent.name == "supervision")
     sheet = load_workbook(record, data_only=True)["Record"]
     capacity = LETTERS["policy_capacity"]
     assert all(
         isinstance(sheet[f"{capacity}{FIRST_ROW + i}"].value, float | int) for i in range(12)
     )
+    for path in [demo.folder / "team-caseload-tracker.xlsx", record]:
+        with zipfile.ZipFile(path) as package:
+            parts = [
+                n for n in package.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)
+            ]
+            formulas = [
+                formula
+                for name in parts
+                for formula in re.findall(r"<f\b[^>]*>([^<]*)</f>", package.read(name).decode())
+            ]
+        assert len(formulas) > 100 and not any("CW_" in f for f in formulas), path.name
 
 
-def test_tracker_summary_equals_caseload_weigh(demo) -> None:
+@pytest.mark.parametrize("sheet_name, header_row", [("Caseload", 1), ("Summary", 4)])
+def test_tracker_caseload_and_summary_equal_caseload_weigh(demo, sheet_name, header_row) -> None:
     tracker = demo.folder / "team-caseload-tracker.xlsx"
     weighed = weigh_tracker(tracker, load_policy()).weighing.result
-    sheet = load_workbook(tracker, data_only=True)["Summary"]
-    rows = [list(r) for r in sheet.iter_rows(min_row=4, max_col=13, values_only=True)]
-    assert rows[0] == RESULT_COLUMNS
-    body = [r for r in rows[1:] if r[0] is not None]
+    sheet = load_workbook(tracker, data_only=True)[sheet_name]
+    rows = [list(r) for r in sheet.iter_rows(min_row=header_row, max_col=13, values_only=True)]
+    if sheet_name == "Caseload":
+        assert rows[0] == RESULT_COLUMNS
+    else:
+        assert rows[0] == [RESULT_LABELS[name] for name in RESULT_COLUMNS]
+    body = [r for r in rows[1:] if r[0] not in (None, "")]
     assert len(body) == len(weighed)
     for cached, (_, expected) in zip(body, weighed.iterrows(), strict=True):
         for name, value in zip(RESULT_COLUMNS, cached, strict=True):
@@ -77,6 +94,21 @@ def test_tracker_summary_equals_caseload_weigh(demo) -> None:
                 assert value == pytest.approx(want, nan_ok=True) or (value is None and want != want)
             else:
                 assert (value or "") == (want or ""), name
+
+
+def test_cw_template_keeps_the_add_in_form(tmp_path: Path) -> None:
+    path = build_template("tracker", load_policy(), tmp_path / "t.xlsx", functions="cw")
+    book = load_workbook(path)
+    assert book.sheetnames == ["Summary", "Workers", "Cases", "Policy", "Instructions"]
+    formula = book["Summary"]["A4"].value.text
+    assert formula.startswith("=CW_WORKERS(Workers!$A$1:$G$200,Cases!$A$1:$J$2000,Policy!$A$1:$B$")
+    with zipfile.ZipFile(path) as package:
+        assert "xl/metadata.xml" in package.namelist()
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+        workbook = package.read("xl/workbook.xml").decode()
+    assert 'cm="1"' in sheet and 't="array"' in sheet
+    # every formula has its cached value: Excel must keep them, not recalculate on open
+    assert 'calcId="191029"' in workbook and "fullCalcOnLoad" not in workbook
 
 
 def test_result_csv_matches_weigh_command(demo) -> None:
@@ -90,7 +122,8 @@ def test_result_csv_matches_weigh_command(demo) -> None:
 def test_tracker_layout_validation_protection(tmp_path: Path) -> None:
     path = build_template("tracker", load_policy(), tmp_path / "t.xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["Summary", "Workers", "Cases", "Policy", "Instructions"]
+    assert book.sheetnames[:5] == ["Summary", "Workers", "Cases", "Policy", "Instructions"]
+    assert set(book.sheetnames[5:]) == set(NATIVE_SHEETS) - {CODES}
     workers, cases = book["Workers"], book["Cases"]
     assert [c.value for c in workers[1]] == [
         "worker_id",
@@ -121,29 +154,19 @@ def test_tracker_layout_validation_protection(tmp_path: Path) -> None:
     assert summary.protection.sheet and summary["A4"].protection.locked
     assert summary.freeze_panes == "B5"
     assert summary.conditional_formatting
-    formula = summary["A4"].value.text
-    assert formula.startswith("=CW_WORKERS(Workers!$A$1:$G$200,Cases!$A$1:$J$2000,Policy!$A$1:$B$")
+    assert summary["A4"].value == RESULT_LABELS["worker_id"]
+    assert summary["A5"].value == "=Caseload!A2" and summary["L5"].value == "=Caseload!L2"
+    assert [c.value for c in book["Caseload"][1]] == RESULT_COLUMNS
     policy = book["Policy"]
     assert policy["A2"].value == "preset" and policy["B2"].value == "gateshead"
-
-
-def test_dynamic_array_metadata_written(tmp_path: Path) -> None:
-    path = build_template("tracker", load_policy(), tmp_path / "t.xlsx")
-    with zipfile.ZipFile(path) as package:
-        assert "xl/metadata.xml" in package.namelist()
-        sheet = package.read("xl/worksheets/sheet1.xml").decode()
-    assert 'cm="1"' in sheet and 't="array"' in sheet
 
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_templates_build_for_every_preset(tmp_path: Path, preset: str) -> None:
     for name in ("tracker", "supervision", "gmt"):
         path = build_template(name, load_policy(preset), tmp_path / f"{name}.xlsx")
-        book = load_workbook(path)
-        values = {
-            row[0]: row[1]
-            for row in book["Policy"].iter_rows(min_row=2, max_col=2, values_only=True)
-        }
+        policy_rows = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Policy")
+        values = {row[0]: row[1] for row in policy_rows.to_python()[1:]}
         assert values["preset"] == preset
 
 
@@ -194,7 +217,7 @@ def test_cli_demo_writes_folder(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "d")])
     assert out.exit_code == 0, out.output
     assert "team-caseload-tracker.xlsx" in out.output
-    assert "with the headless engine: no error cells" in out.output
+    assert "106 workbooks in native formulas" in out.output
     assert len(list((tmp_path / "d" / "supervision").glob("*.xlsx"))) > 90
 
 

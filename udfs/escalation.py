@@ -1,4 +1,5 @@
-"""Escalation from the monthly history (policy-model.md section 4; Gateshead Children's Social Work Caseload Policy, section 5.2-5.4)."""
+"""Escalation from the monthly history (policy-model.md section 4;
+Gateshead Children's Social Work Caseload Policy, section 5.2-5.4)."""
 
 from __future__ import annotations
 

@@ -33,6 +33,23 @@ RESULT_COLUMNS = [
     "status",
     "breaches",
 ]
+# The result columns in words, for the sheets a manager reads (the names above stay the
+# machine-readable header that other tools read).
+RESULT_LABELS = {
+    "worker_id": "Worker",
+    "team": "Team",
+    "role": "Role",
+    "fte": "FTE",
+    "children": "Children",
+    "families": "Families",
+    "weighted": "Weighted caseload (wu)",
+    "weighted_active": "Weighted, active cases only (wu)",
+    "capacity_min": "Capacity, bottom of range (wu)",
+    "capacity_max": "Capacity, top of range (wu)",
+    "load_pct": "Load (% of top of range)",
+    "status": "Status",
+    "breaches": "Hard caps breached",
+}
 
 
 @dataclass(frozen=True)

@@ -432,7 +432,11 @@ def case_working_sheet(
         lambda r: f'IF($G{r}="","",IF($E{r}={text(AWAITING_CLOSURE.upper())},{s["closure"]},1))',
         number_format="0.00",
     )
-    add("Weight", lambda r: f'IF($G{r}="","",($G{r}+$H{r})*$I{r})', number_format="0.000")
+    add(
+        "Weight",
+        lambda r: f'IF(OR($G{r}="",$H{r}=""),"",($G{r}+$H{r})*$I{r})',
+        number_format="0.000",
+    )
     add(
         "Sibling factor",
         lambda r: f'IF(OR($N{r}<>"",$Q{r}=""),"",INDEX({refs.group("N")},$Q{r}))',
@@ -787,7 +791,7 @@ def worker_working_sheet(
         ),
         width=7,
     )
-    checked = lambda r, formula: f'IF($K{r}<>"","",{formula})'  # noqa: E731
+    checked = lambda r, formula: f'IF(OR($B{r}=1,$K{r}<>""),"",{formula})'  # noqa: E731
     add("Range min", lambda r: checked(r, range_bound(look, f"$D{r}", "min", f"$U{r}")), width=7)
     add("Range max", lambda r: checked(r, range_bound(look, f"$D{r}", "max", f"$U{r}")), width=7)
     add(

@@ -1,4 +1,5 @@
-"""Team and service figures (policy-model.md section 5; GMT quarterly review, Gateshead Children's Social Work Caseload Policy, section 5.6)."""
+"""Team and service figures (policy-model.md section 5; GMT quarterly review,
+Gateshead Children's Social Work Caseload Policy, section 5.6)."""
 
 from __future__ import annotations
 

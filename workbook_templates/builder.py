@@ -4,13 +4,16 @@ openpyxl writes formulas without values and knows nothing of dynamic arrays, so 
 the builder edits the sheet XML (with the engine's writer, ``addin.engine.cached_values``): each
 formula cell gets its ``cached`` value (what Python computed for it), and a ``dynamic`` array
 formula gets the cell metadata (``cm``) that makes Excel 365 spill it, resizing as the tracker
-grows. Excel recalculates everything on load (openpyxl sets ``fullCalcOnLoad``); the cached
-values are for readers that do not calculate.
+grows. Where every formula has its cached value, the workbook asks for no recalculation on
+load (a current ``calcId``, no ``fullCalcOnLoad``), so Excel keeps them. A spec with ``native``
+sheets gets them added as ``caseload attach`` adds them (``addin.xlsx_sheets``); their working
+columns carry no cached values, so that workbook is recalculated in full on open.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +35,7 @@ from openpyxl.worksheet.table import TableStyleInfo
 from addin.engine.cached_values import SheetUpdates, Update, write_cached_values
 from addin.engine.references import parse_cell
 from addin.engine.values import XlError
+from addin.xlsx_sheets import add_sheets
 from workbook_templates.spec import Cell, Chart, Sheet, Table, Validation, WorkbookSpec
 
 _THIN = Side(style="thin", color="BFBFBF")
@@ -88,9 +92,16 @@ def save_workbook(spec: WorkbookSpec, path: str | Path) -> list[FormulaCell]:
     """Build ``spec`` into ``path`` with cached values; returns every formula cell written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_workbook(spec).save(path)
     formulas = formula_cells(spec)
-    _patch_xml(path, spec)
+    if not spec.native:
+        build_workbook(spec).save(path)
+        _patch_xml(path, spec)
+        return formulas
+    with tempfile.TemporaryDirectory(prefix="caseload-template-") as scratch:
+        base = Path(scratch) / "base.xlsx"
+        build_workbook(spec).save(base)
+        _patch_xml(base, spec)
+        add_sheets(base, path, spec.native, spec.native_cached)
     return formulas
 
 
@@ -339,6 +350,12 @@ def _patch_xml(path: Path, spec: WorkbookSpec) -> None:
                 any_dynamic = any_dynamic or cell.dynamic
         if cells:
             updates[f"xl/worksheets/sheet{index}.xml"] = cells
+    every_cached = all(cell.cached is not None for cell in formula_cells(spec))
     write_cached_values(
-        path, path, updates, cm="1" if any_dynamic else None, add_metadata=any_dynamic
+        path,
+        path,
+        updates,
+        cm="1" if any_dynamic else None,
+        add_metadata=any_dynamic,
+        drop_full_calc=every_cached,
     )

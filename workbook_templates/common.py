@@ -65,7 +65,7 @@ def policy_sheet(policy: Policy) -> Sheet:
     sheet.put(
         f"D{row}",
         "Unprotect this sheet to change a value in column B: a decision for GMT. "
-        "Every CW_ formula in this workbook reads the table in columns A:B.",
+        "Every formula in this workbook that needs the policy reads the table in columns A:B.",
         style="subtitle",
     )
     row += 2

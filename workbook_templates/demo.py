@@ -4,12 +4,17 @@
 writes the whole demo: the tracker (latest month), a supervision record per case-holding
 worker, the GMT quarterly review and the per-worker result CSV.
 
-Every workbook is recalculated before it is written: the builder writes it (with the values
-the pure model, the code behind the CW_ functions, computed) to a scratch folder, the headless
+``functions`` picks the form of the model in the workbooks: ``native`` (the default: ordinary
+formulas, computed by Excel or LibreOffice on open, nothing installed) or ``cw`` (the add-in's
+``CW_`` functions, for xlwings users).
+
+Every workbook carries the model's values as cached values. A ``cw`` workbook is also
+recalculated before it is written: the builder writes it to a scratch folder, the headless
 engine (``addin.engine``) calculates every formula, and the engine's copy, formulas and
-computed values, is saved in the demo folder. Cells that end in an error are reported in
-``Demo.errors``. Where the engine cannot be imported, the builder's workbooks are written as
-they are, with the pure model's values.
+computed values, is saved in the demo folder; cells that end in an error are reported in
+``Demo.errors``. A native workbook is written as the builder writes it: its Summary and
+Caseload carry the model's figures and the spreadsheet application calculates the working
+sheets on open (tests prove LibreOffice gets the model's figures).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from workbook_templates.synthetic import SyntheticService, synthetic_service
 from workbook_templates.tracker import tracker_spec
 
 TEMPLATES = ("tracker", "supervision", "gmt")
+FUNCTIONS = ("native", "cw")
 DIRECT_WORK = [
     "Enough time for planned visits",
     "Visits kept; direct work sessions squeezed",
@@ -46,20 +52,21 @@ REPRIORITISE = [
 ]
 
 
-def template_spec(name: str, policy: Policy) -> WorkbookSpec:
-    """The blank template called ``name`` (tracker, supervision, gmt) for ``policy``."""
+def template_spec(name: str, policy: Policy, functions: str = "native") -> WorkbookSpec:
+    """The blank template called ``name`` (tracker, supervision, gmt) for ``policy``, in the
+    form ``functions`` (native or cw; the GMT review is native in both)."""
     if name == "tracker":
-        return tracker_spec(policy)
+        return tracker_spec(policy, functions=functions)
     if name == "supervision":
-        return supervision_spec(policy)
+        return supervision_spec(policy, functions=functions)
     if name == "gmt":
         return gmt_spec(policy)
     raise ValueError(f"unknown template {name!r}: expected one of {', '.join(TEMPLATES)}")
 
 
-def build_template(name: str, policy: Policy, path: str | Path) -> Path:
+def build_template(name: str, policy: Policy, path: str | Path, functions: str = "native") -> Path:
     """Write the blank template ``name`` to ``path``; returns the path."""
-    save_workbook(template_spec(name, policy), path)
+    save_workbook(template_spec(name, policy, functions), path)
     return Path(path)
 
 
@@ -67,8 +74,10 @@ def build_template(name: str, policy: Policy, path: str | Path) -> Path:
 class Demo:
     """What the demo wrote, and the data it computed it from.
 
-    ``recalculated_by`` is ``"engine"`` (the headless engine calculated every formula) or
-    ``"pure functions"`` (the engine could not be imported: the builder's values stand);
+    ``functions`` is the form of the workbooks (native or cw). ``recalculated_by`` is
+    ``"engine"`` (the headless engine calculated every formula of the cw workbooks) or
+    ``"pure functions"`` (native workbooks, or the engine could not be imported: the builder's
+    values, the model's, stand);
     ``errors`` lists each formula cell that ended in an error, as ``file: Sheet!A1: #CODE
     (reason)``.
     """
@@ -79,6 +88,7 @@ class Demo:
     files: list[Path] = field(default_factory=list)
     recalculated_by: str = "pure functions"
     errors: list[str] = field(default_factory=list)
+    functions: str = "native"
 
 
 def engine_workbook() -> Any | None:
@@ -104,7 +114,7 @@ class RecalculatingWriter:
 
     def save(self, spec: WorkbookSpec, path: Path) -> list[str]:
         """Write ``spec`` to ``path``; the error cells of its recalculation."""
-        if self.workbook_class is None:
+        if self.workbook_class is None or spec.native:
             save_workbook(spec, path)
             return []
         built = self.scratch / f"built-{path.name}"
@@ -169,18 +179,22 @@ def build_demo(
     policy: Policy,
     seed: int = 2024,
     engine: Callable[[], Any | None] = engine_workbook,
+    functions: str = "native",
 ) -> Demo:
-    """Write the demo workbooks (recalculated) and the per-worker result CSV into ``folder``.
+    """Write the demo workbooks and the per-worker result CSV into ``folder``.
 
-    ``engine`` gives the engine's ``Workbook`` class, or ``None`` to keep the pure model's
-    values (what happens when the engine cannot be imported).
+    ``functions`` is ``native`` or ``cw`` (module docstring). ``engine`` gives the engine's
+    ``Workbook`` class that recalculates ``cw`` workbooks, or ``None`` to keep the pure
+    model's values (what happens when the engine cannot be imported).
     """
+    if functions not in FUNCTIONS:
+        raise ValueError(f"functions must be one of {', '.join(FUNCTIONS)}, not {functions!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     service = synthetic_service(policy, seed)
     history = service_history(service, policy)
-    demo = Demo(folder, service, history)
-    workbook_class = engine()
+    demo = Demo(folder, service, history, functions=functions)
+    workbook_class = engine() if functions == "cw" else None
     demo.recalculated_by = "engine" if workbook_class is not None else "pure functions"
     with tempfile.TemporaryDirectory(prefix="caseload-demo-") as scratch:
         writer = RecalculatingWriter(Path(scratch), workbook_class)
@@ -189,12 +203,17 @@ def build_demo(
 
 
 def _write_demo(demo: Demo, policy: Policy, writer: RecalculatingWriter) -> None:
+    functions = demo.functions
     folder, service, history = demo.folder, demo.service, demo.history
     latest = history[-1]
     tracker = folder / "team-caseload-tracker.xlsx"
     demo.errors += writer.save(
         tracker_spec(
-            policy, latest.workers_rows, latest.cases_rows, "Team caseload tracker (demo)"
+            policy,
+            latest.workers_rows,
+            latest.cases_rows,
+            "Team caseload tracker (demo)",
+            functions,
         ),
         tracker,
     )
@@ -223,6 +242,7 @@ def _write_demo(demo: Demo, policy: Policy, writer: RecalculatingWriter) -> None
                 months,
                 first_month=history[0].month,
                 supervisor=_supervisor(service, worker),
+                functions=functions,
             ),
             path,
         )

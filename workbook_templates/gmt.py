@@ -1,4 +1,5 @@
-"""The GMT quarterly review (Gateshead Children's Social Work Caseload Policy, section 5.6; Stockton-on-Tees Cabinet report, Children's Workload Pressures (1 December 2011)).
+"""The GMT quarterly review (Gateshead Children's Social Work Caseload Policy, section 5.6;
+Stockton-on-Tees Cabinet report, Children's Workload Pressures, 1 December 2011).
 
 ``Data`` holds each month's team figures as ``CW_TEAMS`` gives them (paste its result as values
 at each month end, or type them). ``Review`` shows, per team and for the service, for each month
@@ -114,7 +115,8 @@ def _review_sheet(
     sheet.put(
         "A2",
         "From the Data sheet (CW_TEAMS each month) and the Policy sheet. Teams whose children "
-        "per FTE exceed the service average need GMT agreement (Gateshead Children's Social Work Caseload Policy, section 5.6).",
+        "per FTE exceed the service average need GMT agreement "
+        "(Gateshead Children's Social Work Caseload Policy, section 5.6).",
         style="subtitle",
     )
     sheet.put("A3", "quarter starting", style="label")
@@ -417,8 +419,11 @@ def _trend(
 def _instructions(policy: Policy) -> list[str]:
     return [
         "# What GMT reviews each quarter",
-        "Average caseloads of social workers by team (Gateshead Children's Social Work Caseload Policy, section 5.6) and the "
-        "workload pressures councillors receive quarterly (Stockton-on-Tees Cabinet report, Children's Workload Pressures (1 December 2011)): per team and for the "
+        "Average caseloads of social workers by team "
+        "(Gateshead Children's Social Work Caseload Policy, section 5.6) and the workload "
+        "pressures councillors receive quarterly "
+        "(Stockton-on-Tees Cabinet report, Children's Workload Pressures, 1 December 2011): "
+        "per team and for the "
         "service, for each month of the quarter.",
         "# Filling it in",
         "At each month end, paste the month's =CW_TEAMS(Workers!..., Cases!..., Policy!...) "

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from openpyxl.utils import get_column_letter
 
+from udfs.native import NativeSheet
+
 StyleName = Literal[
     "title", "subtitle", "header", "input", "formula", "note", "label", "flag", "plain"
 ]
@@ -159,10 +161,17 @@ class Sheet:
 
 @dataclass
 class WorkbookSpec:
-    """A whole template: its sheets in order, and a title for the document properties."""
+    """A whole template: its sheets in order, and a title for the document properties.
+
+    ``native`` are sheets of the model's native formulas (``udfs.native``), added after the
+    others as ``caseload attach`` adds them; ``native_cached`` holds the values cached in them
+    (sheet title -> (row, column) -> value), such as the model's figures in ``Caseload``.
+    """
 
     title: str
     sheets: list[Sheet]
+    native: list[NativeSheet] = field(default_factory=list)
+    native_cached: dict[str, dict[tuple[int, int], Any]] = field(default_factory=dict)
 
     def sheet(self, title: str) -> Sheet:
         """The sheet called ``title``."""

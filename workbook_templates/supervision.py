@@ -1,12 +1,15 @@
-"""The monthly supervision record (Gateshead Children's Social Work Caseload Policy, section 5, responsibilities 1-5): one workbook per worker,
+"""The monthly supervision record (Gateshead Children's Social Work Caseload Policy,
+section 5, responsibilities 1-5): one workbook per worker,
 one row per month.
 
 Each row holds the caseload analysis at that supervision (from the tracker or typed), time for
 direct work, other demands, any allocation above maximum and its recorded reason, the
 reprioritisation agreed, the review date, and who recorded it when. Native formulas give load,
 status, the missing-reason flag, consecutive months over maximum and the escalation action
-(more than the policy's 3 months), so they work in any spreadsheet; CW_ functions give what
-needs the policy (the worker's range and capacity).
+(more than the policy's 3 months), so they work in any spreadsheet. What needs the policy (the
+worker's range and capacity) is, with ``functions="native"`` (the default), the model's own
+capacity steps written as formulas (``udfs.native``) over a Lookups sheet that reads the Policy
+sheet; with ``functions="cw"``, the add-in's CW_RANGE and CW_CAPACITY.
 """
 
 from __future__ import annotations
@@ -15,9 +18,21 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from udfs.capacity import capacities, team_ranges
 from udfs.escalation import escalation, months_over
-from udfs.excel import CW_CAPACITY, CW_RANGE
+from udfs.intake import cell_text
+from udfs.native import (
+    capacity,
+    code_position,
+    experience_factor,
+    lookups_sheet,
+    normalised_code,
+    number,
+    range_bound,
+)
+from udfs.native import code_key as native_code
 from udfs.policy import Policy
 from udfs.status import worker_status
 from workbook_templates.common import instructions_sheet, lookup, policy_ref, policy_sheet
@@ -68,13 +83,17 @@ def supervision_spec(
     first_month: date | None = None,
     months_over_before: int = 0,
     supervisor: str = "",
+    functions: str = "native",
 ) -> WorkbookSpec:
     """A worker's supervision record for ``policy``.
 
     ``worker`` has worker_id, team, role, fte, asye_months (at the first month) and
     reduction_pct; ``months`` one dict per recorded month (keys: the COLUMNS keys that are
-    inputs). Rows left out stay blank for the supervisor to fill in.
+    inputs). Rows left out stay blank for the supervisor to fill in. ``functions``: the policy
+    figures as native formulas (``native``) or CW_ calls (``cw``).
     """
+    if functions not in ("native", "cw"):
+        raise ValueError(f"functions must be native or cw, not {functions!r}")
     worker = worker or {}
     months = months or []
     first_month = first_month or (months[0]["month"] if months else date.today().replace(day=1))
@@ -83,22 +102,72 @@ def supervision_spec(
     sheet.put("A1", "Monthly supervision record: caseload analysis", style="title")
     sheet.put(
         "A2",
-        "Gateshead Children's Social Work Caseload Policy, section 5 (responsibilities 1-5): analyse the caseload at every supervision; record the "
+        "Gateshead Children's Social Work Caseload Policy, section 5 (responsibilities 1-5): "
+        "analyse the "
+        "caseload at every supervision; record the "
         "reason for any allocation above maximum; agree reprioritisation with a review date; "
         "escalate to senior managers after the policy's months over maximum.",
         style="subtitle",
     )
     computed = computed_columns(months, policy, months_over_before)
-    _header_panel(sheet, policy, worker, months_over_before, supervisor, computed)
-    _month_table(sheet, policy, worker, months, first_month, months_over_before)
+    formulas = PolicyFormulas(policy, functions)
+    _header_panel(sheet, policy, worker, months_over_before, supervisor, computed, formulas)
+    _month_table(sheet, policy, worker, months, first_month, months_over_before, formulas)
     return WorkbookSpec(
         title=f"Supervision record {worker.get('worker_id', '')} ({policy.name})",
         sheets=[
             sheet,
             policy_sheet(policy),
-            instructions_sheet("Monthly supervision record", _instructions(policy)),
+            instructions_sheet("Monthly supervision record", _instructions(policy, functions)),
         ],
+        native=[lookups_sheet(policy)[0]] if functions == "native" else [],
     )
+
+
+TEAM, ROLE, FTE, ASYE_MONTHS, REDUCTION = "$C$5", "$C$6", "$C$7", "$C$8", "$C$9"
+TEAM_NO, ROLE_NO = "$K$4", "$K$5"
+
+
+class PolicyFormulas:
+    """The record's policy figures (range and capacity) as formulas of either form."""
+
+    def __init__(self, policy: Policy, functions: str) -> None:
+        self.policy = policy
+        self.native = functions == "native"
+        self.look = lookups_sheet(policy)[1]
+        self.rules = policy_ref(policy)
+
+    def team_no(self) -> str:
+        """The team's place in the Lookups table (0: unknown)."""
+        return "=" + code_position(normalised_code(TEAM), self.look.area("K", self.look.teams))
+
+    def role_no(self) -> str:
+        """The role's place in the Lookups table (0: unknown)."""
+        return "=" + code_position(normalised_code(ROLE), self.look.area("F", self.look.roles))
+
+    def range_max(self) -> str:
+        """The team's range maximum, blank until a team is typed."""
+        if not self.native:
+            return f'=IF({TEAM}="","",CW_RANGE({TEAM},"max",FALSE,{self.rules}))'
+        return (
+            f'=IF(TRIM({TEAM}&"")="","",IF({TEAM_NO}=0,"unknown team",'
+            f"{range_bound(self.look, TEAM_NO, 'max')}))"
+        )
+
+    def capacity_max(self, months: str) -> str:
+        """Capacity at the top of the range, ``months`` into the ASYE year."""
+        if not self.native:
+            return (
+                f'=IF(OR({TEAM}="",{ROLE}="",{FTE}=""),"",CW_CAPACITY({TEAM},{ROLE},{FTE},'
+                f'{months},{REDUCTION},"max",FALSE,{self.rules}))'
+            )
+        top = range_bound(self.look, TEAM_NO, "max")
+        factor = experience_factor(self.look, ROLE_NO, months)
+        return (
+            f'=IF(OR(TRIM({TEAM}&"")="",TRIM({ROLE}&"")="",TRIM({FTE}&"")=""),"",'
+            f'IF(OR({TEAM_NO}=0,{ROLE_NO}=0),"check team and role",'
+            f"{capacity(top, number(FTE), factor, number(REDUCTION))}))"
+        )
 
 
 def _header_panel(
@@ -108,6 +177,7 @@ def _header_panel(
     before: int,
     supervisor: str,
     computed: dict[str, list[Any]],
+    formulas: PolicyFormulas,
 ) -> None:
     labels = [
         ("worker_id", worker.get("worker_id")),
@@ -128,40 +198,23 @@ def _header_panel(
         Validation("C7", kind="decimal", minimum=0.01, maximum=1),
         Validation("C10", kind="whole", minimum=0, maximum=120),
     ]
-    rules = policy_ref(policy)
-    team, role, fte = worker.get("team"), worker.get("role"), worker.get("fte")
-    filled = team is not None and role is not None and fte is not None
-    range_max = CW_RANGE([[team]], "max", False, policy)[0][0] if team else None
-    capacity = (
-        CW_CAPACITY(
-            [[team]],
-            [[role]],
-            [[fte]],
-            [[worker.get("asye_months")]],
-            [[worker.get("reduction_pct")]],
-            "max",
-            None,
-            policy,
-        )[0][0]
-        if filled
-        else None
-    )
+    range_max, capacity_max = _policy_figures(worker, policy, 1)
+    uses_cw = not formulas.native
+    if formulas.native:
+        sheet.put("I4", "team's place in policy", style="note")
+        sheet.put("I5", "role's place in policy", style="note")
+        team_no, role_no = _places(worker, policy)
+        sheet.put(TEAM_NO.replace("$", ""), formulas.team_no(), style="formula", cached=team_no)
+        sheet.put(ROLE_NO.replace("$", ""), formulas.role_no(), style="formula", cached=role_no)
     sheet.put("E4", "team range max (policy)", style="label")
-    sheet.put(
-        "H4",
-        f'=IF($C$5="","",CW_RANGE($C$5,"max",FALSE,{rules}))',
-        style="formula",
-        cached=range_max if range_max is not None else "",
-        uses_cw=True,
-    )
+    sheet.put("H4", formulas.range_max(), style="formula", cached=range_max[0], uses_cw=uses_cw)
     sheet.put("E5", "capacity max at first month (policy)", style="label")
     sheet.put(
         "H5",
-        f'=IF(OR($C$5="",$C$6="",$C$7=""),"",CW_CAPACITY($C$5,$C$6,$C$7,$C$8,$C$9,"max",FALSE,'
-        f"{rules}))",
+        formulas.capacity_max(ASYE_MONTHS),
         style="formula",
-        cached=capacity if capacity is not None else "",
-        uses_cw=True,
+        cached=capacity_max[0],
+        uses_cw=uses_cw,
         number_format="0.00",
     )
     sheet.put("E6", "escalate after (months over maximum)", style="label")
@@ -204,13 +257,13 @@ def _month_table(
     months: list[dict[str, Any]],
     first_month: date,
     before: int,
+    formulas: PolicyFormulas,
 ) -> None:
     header_row = FIRST_ROW - 1
     sheet.row(f"A{header_row}", [header for header, _, _, _ in COLUMNS], style="header")
     computed = computed_columns(months, policy, before)
-    rules = policy_ref(policy)
     starts = month_starts(first_month)
-    policy_capacity = _policy_capacity(worker, policy)
+    policy_capacity = _policy_figures(worker, policy, MONTH_ROWS)[1]
     for index in range(MONTH_ROWS):
         row = FIRST_ROW + index
         record = months[index] if index < len(months) else {}
@@ -226,9 +279,9 @@ def _month_table(
                     number_format="dd/mm/yyyy" if kind == "date" else None,
                 )
                 continue
-            formula = _formula(kind, row, rules)
+            formula = _formula(kind, row, formulas)
             if kind == "policy_capacity":
-                cached: Any = policy_capacity[index] if policy_capacity else ""
+                cached: Any = policy_capacity[index]
             else:
                 cached = computed[key][index] if index < len(months) else ""
             sheet.put(
@@ -236,7 +289,7 @@ def _month_table(
                 formula,
                 style="flag" if kind in ("reason_flag", "action") else "formula",
                 cached=cached,
-                uses_cw=kind == "policy_capacity",
+                uses_cw=kind == "policy_capacity" and not formulas.native,
                 number_format="0.0" if kind in ("load", "policy_capacity") else None,
             )
     last = FIRST_ROW + MONTH_ROWS - 1
@@ -273,7 +326,7 @@ def _col_range(letter: str, rows: str) -> str:
     return f"{letter}{first}:{letter}{last}"
 
 
-def _formula(kind: str, row: int, rules: str) -> str:
+def _formula(kind: str, row: int, formulas: PolicyFormulas) -> str:
     L = LETTERS  # noqa: N806 - short alias keeps the formulas readable
     children, weighted = f"{L['children']}{row}", f"{L['weighted']}{row}"
     low, high = f"{L['capacity_min']}{row}", f"{L['capacity_max']}{row}"
@@ -296,11 +349,7 @@ def _formula(kind: str, row: int, rules: str) -> str:
         return f'=IF({over}="","",IF({over}>$H$6,"escalate",IF({over}>0,"record reason","")))'
     if kind == "policy_capacity":
         # the same formula in every row (a column that fills down and calculates as one run)
-        months = f"N($C$8)+ROW()-ROW($A${FIRST_ROW})"
-        return (
-            f'=IF(OR($C$5="",$C$6="",$C$7=""),"",CW_CAPACITY($C$5,$C$6,$C$7,{months},$C$9,'
-            f'"max",FALSE,{rules}))'
-        )
+        return formulas.capacity_max(f"(N({ASYE_MONTHS})+ROW()-ROW($A${FIRST_ROW}))")
     raise ValueError(kind)
 
 
@@ -346,25 +395,48 @@ def computed_columns(
     }
 
 
-def _policy_capacity(worker: dict[str, Any], policy: Policy) -> list[Any]:
-    if not all(worker.get(k) is not None for k in ("team", "role", "fte")):
-        return []
-    start = worker.get("asye_months") or 0
-    column = [[start + offset] for offset in range(MONTH_ROWS)]
-    n = MONTH_ROWS
-    return [
-        row[0]
-        for row in CW_CAPACITY(
-            [[worker["team"]]] * n,
-            [[worker["role"]]] * n,
-            [[worker["fte"]]] * n,
-            column,
-            [[worker.get("reduction_pct")]] * n,
-            "max",
-            None,
-            policy,
-        )
-    ]
+def _places(worker: dict[str, Any], policy: Policy) -> tuple[int, int]:
+    """The worker's team and role places in the Lookups tables (0 when unknown or blank)."""
+    team = native_code(cell_text(worker.get("team")))
+    role = native_code(cell_text(worker.get("role")))
+    teams, roles = list(policy.teams), list(policy.roles)
+    return (
+        teams.index(team) + 1 if team in teams else 0,
+        roles.index(role) + 1 if role in roles else 0,
+    )
+
+
+def _policy_figures(
+    worker: dict[str, Any], policy: Policy, months: int
+) -> tuple[list[Any], list[Any]]:
+    """The team's range max and the capacity max for ``months`` consecutive months from the
+    record's first, with the model's own steps (``udfs.capacity``); blank when the worker's
+    details are missing, a note where the team or role is not in the policy (as the formulas
+    show them)."""
+    team_no, role_no = _places(worker, policy)
+    team = native_code(cell_text(worker.get("team")))
+    filled = all(cell_text(worker.get(k)).strip() for k in ("team", "role", "fte"))
+    if not team:
+        top: Any = ""
+    elif team_no == 0:
+        top = "unknown team"
+    else:
+        top = float(team_ranges(pd.Series([team]), np.array([False]), policy)[1][0])
+    if not filled:
+        return [top] * months, [""] * months
+    if team_no == 0 or role_no == 0:
+        return [top] * months, ["check team and role"] * months
+    start = _num(worker.get("asye_months"), 0.0)
+    _, high = capacities(
+        pd.Series([team] * months),
+        pd.Series([native_code(cell_text(worker["role"]))] * months),
+        pd.Series([float(worker["fte"])] * months),
+        pd.Series([start + offset for offset in range(months)], dtype=float),
+        pd.Series([_num(worker.get("reduction_pct"), 0.0)] * months, dtype=float),
+        np.zeros(months, dtype=bool),
+        policy,
+    )
+    return [top] * months, [float(value) for value in high]
 
 
 def _num(value: Any, default: float = float("nan")) -> float:
@@ -373,7 +445,14 @@ def _num(value: Any, default: float = float("nan")) -> float:
     return float(value)
 
 
-def _instructions(policy: Policy) -> list[str]:
+def _instructions(policy: Policy, functions: str = "native") -> list[str]:
+    policy_figures = (
+        "the policy figures (range, capacity by policy) are ordinary formulas too, reading the "
+        "Policy sheet through the Lookups sheet: they work in any spreadsheet, nothing installed."
+        if functions == "native"
+        else "the policy figures (range, capacity by policy) use the caseload add-in's CW_ "
+        "functions and show #NAME? without it."
+    )
     return [
         "# One record per worker, one row per month",
         "Fill the worker's details at the top (yellow cells). At each monthly supervision, type "
@@ -391,6 +470,5 @@ def _instructions(policy: Policy) -> list[str]:
         "# Formulas",
         "Grey cells are formulas, locked so a typed value cannot replace them (Review > "
         "Unprotect Sheet, no password). Load, status, flags and counts are ordinary formulas; "
-        "the policy figures (range, capacity by policy) use the caseload add-in's CW_ "
-        "functions and show #NAME? without it.",
+        + policy_figures,
     ]

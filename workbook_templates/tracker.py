@@ -1,10 +1,19 @@
-"""The team caseload tracker: Workers and Cases tables, the Policy in force, and a Summary that
-the CW_ functions compute (tracker-format.md layout; policy-model.md rules).
+"""The team caseload tracker: Workers and Cases tables, the Policy in force, and a Summary of
+every worker's weighted caseload (tracker-format.md layout; policy-model.md rules).
 
-Summary!A4 holds ``=CW_WORKERS(Workers!..., Cases!..., Policy!...)``, a dynamic array that
-spills the per-worker result (children, families, weighted, capacity, load, status, breaches).
-Beside it, unallocated cases by category and team (held by the team manager) are native
-``SUMPRODUCT`` formulas, so they work in any spreadsheet.
+Two forms (``functions``):
+
+- ``native`` (the default): the model as ordinary worksheet formulas, the same sheets
+  ``caseload attach`` adds to a manager's own tracker (``udfs.native``: Caseload, Case working,
+  Sibling groups, Worker working, Problems, Lookups). The Summary shows the Caseload figures
+  with their names in words. It computes in any Excel 2019+ or LibreOffice 7.4+, nothing
+  installed.
+- ``cw``: Summary!A4 holds ``=CW_WORKERS(Workers!..., Cases!..., Policy!...)``, a dynamic array
+  that the xlwings add-in fills; without the add-in those cells show ``#NAME?``.
+
+In both, unallocated cases by category and team (held by the team manager) are native
+``SUMPRODUCT`` formulas, and the model's values are cached, so the book shows numbers before
+any recalculation.
 """
 
 from __future__ import annotations
@@ -14,10 +23,13 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from udfs.excel import CW_WORKERS
-from udfs.model import RESULT_COLUMNS
+from udfs.intake import RawTable, read_tracker
+from udfs.model import RESULT_COLUMNS, RESULT_LABELS, weigh
+from udfs.native import CASELOAD, MIN_CASE_ROWS, MIN_WORKER_ROWS, PROBLEMS, native_sheets
+from udfs.native_layout import caseload_values, layout_of
 from udfs.policy import Policy
 from workbook_templates.common import instructions_sheet, policy_ref, policy_sheet
-from workbook_templates.spec import Column, Sheet, Table, WorkbookSpec, rag_rules
+from workbook_templates.spec import Column, Highlight, Sheet, Table, WorkbookSpec, rag_rules
 from workbook_templates.synthetic import CASE_HEADER, WORKER_HEADER
 
 WORKER_ROWS = 199
@@ -77,9 +89,14 @@ def tracker_spec(
     workers_rows: list[list[Any]] | None = None,
     cases_rows: list[list[Any]] | None = None,
     title: str = "Team caseload tracker",
+    functions: str = "native",
 ) -> WorkbookSpec:
     """The tracker for ``policy``; with rows (header first, canonical layout) it is filled in
-    and the Summary carries the values CW_WORKERS computes for them."""
+    and the Summary carries the model's values for them.
+
+    ``functions`` is ``native`` (ordinary formulas, the Caseload sheet ``caseload attach``
+    writes) or ``cw`` (the add-in's ``CW_WORKERS``).
+    """
     workers_rows = workers_rows or [WORKER_HEADER]
     cases_rows = cases_rows or [CASE_HEADER]
     worker_size = max(WORKER_ROWS, _round_up(len(workers_rows) - 1 + 50))
@@ -93,9 +110,31 @@ def tracker_spec(
     cases_sheet.tables.append(
         Table("Cases", case_columns(policy), [list(r) for r in cases_rows[1:]], case_size)
     )
-    summary = _summary(
-        policy, workers_rows, cases_rows, workers_ref, cases_ref, worker_size, case_size, title
-    )
+    if functions == "cw":
+        summary = _summary(
+            policy, workers_rows, cases_rows, workers_ref, cases_ref, worker_size, case_size, title
+        )
+        instructions = _instructions(policy, workers_ref, cases_ref)
+        native, cached = [], {}
+    elif functions == "native":
+        workers_raw = RawTable.from_rows("Workers", [list(r) for r in workers_rows])
+        cases_raw = RawTable.from_rows("Cases", [list(r) for r in cases_rows])
+        layout = layout_of(
+            workers_raw,
+            cases_raw,
+            min_workers=max(MIN_WORKER_ROWS, worker_size),
+            min_cases=max(MIN_CASE_ROWS, case_size),
+        )
+        intake = read_tracker(workers_raw, cases_raw, policy)
+        weighing = weigh(intake.workers, intake.cases, policy, intake.incomplete_teams)
+        values = caseload_values(layout, intake, weighing)
+        last = layout.workers.last_row
+        summary = _native_summary(policy, values, last, len(intake.rejections), cases_rows,
+                                  case_size, title)  # fmt: skip
+        instructions = _native_instructions(policy, last, layout.cases.last_row)
+        native, cached = native_sheets(policy, layout), {CASELOAD: values}
+    else:
+        raise ValueError(f"functions must be native or cw, not {functions!r}")
     return WorkbookSpec(
         title=f"{title} ({policy.name})",
         sheets=[
@@ -103,8 +142,10 @@ def tracker_spec(
             workers_sheet,
             cases_sheet,
             policy_sheet(policy),
-            instructions_sheet(title, _instructions(policy, workers_ref, cases_ref)),
+            instructions_sheet(title, instructions),
         ],
+        native=native,
+        native_cached=cached,
     )
 
 
@@ -145,6 +186,68 @@ def _summary(
         style="header",
     )
     last_row = SUMMARY_TOP + worker_size
+    status_col, breach_col = _result_layout(sheet, last_row)
+    _service_panel(sheet, result, status_col, breach_col, last_row)
+    _unallocated_panel(sheet, policy, cases_rows, case_size)
+    return sheet
+
+
+def _native_summary(
+    policy: Policy,
+    values: dict[tuple[int, int], Any],
+    caseload_last: int,
+    problems: int,
+    cases_rows: list[list[Any]],
+    case_size: int,
+    title: str,
+) -> Sheet:
+    """The Summary of the native form: the Caseload sheet's figures under headers in words,
+    one line per Workers row (Caseload row r is Summary row r + 3), with the status panels."""
+    sheet = Sheet("Summary", freeze=f"B{SUMMARY_TOP + 1}", protect=True, tab_colour="305496")
+    sheet.print_title_rows = f"{SUMMARY_TOP}:{SUMMARY_TOP}"
+    sheet.put("A1", f"{title} - {policy.title or policy.name}", style="title")
+    sheet.put(
+        "A2",
+        "Every figure is an ordinary formula: the Caseload sheet weighs the Workers and Cases "
+        "tables under the policy on the Policy sheet (Case working shows each case's weight). "
+        "Type only on Workers and Cases; a line left blank is a blank Workers row.",
+        style="subtitle",
+    )
+    sheet.row(f"A{SUMMARY_TOP}", [RESULT_LABELS[n] for n in RESULT_COLUMNS], style="header")
+    shift = SUMMARY_TOP - 1
+    for r in range(2, caseload_last + 1):
+        for c, name in enumerate(RESULT_COLUMNS, start=1):
+            letter = get_column_letter(c)
+            sheet.put(
+                f"{letter}{r + shift}",
+                f"={CASELOAD}!{letter}{r}",
+                cached=values.get((r, c), ""),
+                number_format=RESULT_FORMATS.get(name),
+            )
+    last_row = caseload_last + shift
+    result = [list(RESULT_COLUMNS)] + [
+        [values.get((r, c), "") for c in range(1, len(RESULT_COLUMNS) + 1)]
+        for r in range(2, caseload_last + 1)
+    ]
+    status_col, breach_col = _result_layout(sheet, last_row)
+    _service_panel(sheet, result, status_col, breach_col, last_row, uses_cw=False)
+    row = 5 + 6
+    sheet.put(f"O{row}", "rows that could not be read")
+    sheet.put(
+        f"P{row}",
+        f"={PROBLEMS}!$I$2",
+        style="formula",
+        cached=problems,
+        comment="Each is listed on the Problems sheet: sheet, row, column and reason.",
+    )
+    _unallocated_panel(sheet, policy, cases_rows, case_size)
+    sheet.widths["A"] = 12
+    return sheet
+
+
+def _result_layout(sheet: Sheet, last_row: int) -> tuple[str, str]:
+    """Widths, number formats and status colours of the per-worker table; the status and
+    breaches column letters."""
     for offset, name in enumerate(RESULT_COLUMNS, start=1):
         letter = get_column_letter(offset)
         sheet.widths[letter] = 26 if name == "breaches" else (20 if name == "status" else 11)
@@ -157,13 +260,6 @@ def _summary(
         f"${status_col}{SUMMARY_TOP + 1}",
         STATUS_COLOURS,
     )
-    sheet.highlights += rag_rules(
-        f"{breach_col}{SUMMARY_TOP + 1}:{breach_col}{last_row}",
-        f"${breach_col}{SUMMARY_TOP + 1}",
-        {},
-    )
-    from workbook_templates.spec import Highlight
-
     sheet.highlights.append(
         Highlight(
             f"{breach_col}{SUMMARY_TOP + 1}:{breach_col}{last_row}",
@@ -171,15 +267,18 @@ def _summary(
             "red",
         )
     )
-    _service_panel(sheet, result, status_col, breach_col, last_row)
-    _unallocated_panel(sheet, policy, cases_rows, case_size)
-    return sheet
+    return status_col, breach_col
 
 
 def _service_panel(
-    sheet: Sheet, result: list[list[Any]], status_col: str, breach_col: str, last_row: int
+    sheet: Sheet,
+    result: list[list[Any]],
+    status_col: str,
+    breach_col: str,
+    last_row: int,
+    uses_cw: bool = True,
 ) -> None:
-    """Counts over the spilled result (they depend on CW_WORKERS)."""
+    """Counts of workers by status and with a cap breached, over the per-worker table."""
     body = result[1:]
     status = RESULT_COLUMNS.index("status")
     first = SUMMARY_TOP + 1
@@ -193,7 +292,7 @@ def _service_panel(
             f"=COUNTIF(${status_col}${first}:${status_col}${last_row},O{offset})",
             style="formula",
             cached=sum(1 for row in body if row[status] == label),
-            uses_cw=True,
+            uses_cw=uses_cw,
         )
     row = 5 + len(labels)
     sheet.put(f"O{row}", "with a cap breached")
@@ -202,7 +301,7 @@ def _service_panel(
         f'=COUNTIF(${breach_col}${first}:${breach_col}${last_row},"?*")',
         style="formula",
         cached=sum(1 for r in body if r[RESULT_COLUMNS.index("breaches")]),
-        uses_cw=True,
+        uses_cw=uses_cw,
     )
     sheet.highlights += rag_rules(f"O5:O{4 + len(labels)}", "$O5", STATUS_COLOURS)
     sheet.widths.update({"N": 3, "O": 22, "P": 10})
@@ -293,4 +392,38 @@ def _instructions(policy: Policy, workers_ref: str, cases_ref: str) -> list[str]
         "# Size",
         "Tables take rows up to the ranges named above; to go beyond, extend the ranges in the "
         "Summary formula.",
+    ]
+
+
+def _native_instructions(policy: Policy, worker_last: int, case_last: int) -> list[str]:
+    return [
+        "# What this workbook is",
+        "A team caseload tracker for children's social care. Type workers on the Workers sheet "
+        "and cases on the Cases sheet (one row per child). The Summary sheet shows every "
+        "worker's weighted caseload under the policy on the Policy sheet "
+        f"({policy.title or policy.name}). "
+        "Every figure is an ordinary spreadsheet formula: nothing to install, no macros.",
+        *_instructions(policy, "", "")[2:6],
+        "# Summary and Caseload",
+        "The Caseload sheet holds one line per Workers row (row 1: worker_id, team, role, fte, "
+        "children, families, weighted, weighted_active, capacity_min, capacity_max, load_pct, "
+        "status, breaches, the names other tools read); the Summary shows the same figures "
+        "with their names in words. Red: over the top of the range or a hard cap breached; "
+        "amber: under the range, or holding cases with no capacity; grey: incomplete, a row "
+        "of this worker's could not be read.",
+        "# Why a case weighs what it weighs",
+        "Case working has one line per Cases row: the category and status as read, the level, "
+        "the base weight, placement modifiers, the awaiting-closure factor, the sibling factor "
+        "and the weight counted. Sibling groups and Worker working hold the sums, the capacity "
+        "and the caps. Problems lists every row the rules reject (sheet, row, column, reason).",
+        "# Policy",
+        "Every weight, range and cap is read from the key/value table on the Policy sheet. "
+        "Change a value there (unprotect the sheet first: a decision for GMT) and every figure "
+        "follows.",
+        "# Size",
+        f"The formulas read Workers rows 2-{worker_last} and Cases rows 2-{case_last}: add rows "
+        "up to there and they are counted.",
+        "# Protection",
+        "Summary and Policy are protected without a password so a typed value cannot silently "
+        "replace a formula. Review > Unprotect Sheet to change them on purpose.",
     ]

@@ -183,6 +183,13 @@ def last_positions(cells: np.ndarray) -> dict[Any, int]:
     return index
 
 
+def wildcard_search(pattern: str) -> re.Pattern[str]:
+    """An Excel wildcard pattern (``?``, ``*``, ``~`` escapes) as a case-insensitive regex that
+    finds it anywhere in a text (for SEARCH)."""
+    anchored = _wildcard(pattern).pattern
+    return re.compile(anchored[1:-1], re.S | re.I)
+
+
 def wildcard_test(pattern: str) -> Callable[[Any], bool]:
     """Match text cells against an Excel wildcard pattern."""
     regex = _wildcard(pattern)

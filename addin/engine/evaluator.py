@@ -10,13 +10,13 @@ column of SUMIFS or XLOOKUP costs about as much as one pass over the data.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from addin.engine import custom
 from addin.engine.fallback import registry_function
-from addin.engine.functions import ERROR_AWARE, FUNCTIONS, MISSING, power_of, serial
+from addin.engine.functions import ERROR_AWARE, FUNCTIONS, MISSING, IFERROR, power_of, serial
 from addin.engine.parser import (
     ArrayLit,
     BinOp,
@@ -27,11 +27,13 @@ from addin.engine.parser import (
     NameRef,
     Node,
     ParseContext,
+    RangeOp,
     Ref,
     SpillRef,
     Unary,
     parse_formula,
 )
+from addin.engine.references import MAX_COL, MAX_ROW
 from addin.engine.values import (
     DIV0,
     NAME,
@@ -44,6 +46,7 @@ from addin.engine.values import (
     clean,
     compare,
     map_cells,
+    to_bool,
     to_number,
     to_text,
 )
@@ -58,6 +61,17 @@ class Vec(list):
 
 class PerRow(list):
     """One array per row (a range whose rows move with the formula)."""
+
+
+class Area(NamedTuple):
+    """A reference computed while evaluating (``INDEX(A:A,3)``, ``OFFSET(...)``): a rectangle
+    of one sheet, rows and columns 1-based and inclusive."""
+
+    sheet: str
+    r1: int
+    c1: int
+    r2: int
+    c2: int
 
 
 _RESOLVED: dict[str, Any] = {}
@@ -224,16 +238,51 @@ def _unwrap(value: Any) -> Any:
 
 
 class Evaluator:
-    """Evaluates AST nodes of one group for rows ``start .. start + n - 1`` of the group."""
+    """Evaluates AST nodes of one group for rows ``start .. start + n - 1`` of the group, or
+    for the rows ``offsets`` (positions in the group, in order) when given: the branches of
+    IF, IFERROR and CHOOSE are evaluated only for the rows that take them, as Excel does."""
 
-    def __init__(self, book: Workbook, group: Group, start: int, n: int) -> None:
-        self.book, self.group, self.start, self.n = book, group, start, n
+    def __init__(
+        self, book: Workbook, group: Group, start: int, n: int, offsets: list[int] | None = None
+    ) -> None:
+        self.book, self.group = book, group
+        self.offsets: range | list[int] = range(start, start + n) if offsets is None else offsets
+        self.start = self.offsets[0] if self.offsets else start
+        self.n = len(self.offsets)
+        self.contiguous = offsets is None
 
-    def row_of(self, node: Ref, first: bool) -> int:
-        """The absolute row of a reference's first/last row for the run's first row."""
-        row = node.r1 if first else node.r2
-        relative = node.rel1 if first else node.rel2
-        return row + self.start if relative else row
+    def subset(self, rows: list[int]) -> Evaluator:
+        """An evaluator for some of this one's rows (``rows``: indexes into ``offsets``)."""
+        offsets = self.offsets
+        return Evaluator(self.book, self.group, 0, 0, [offsets[k] for k in rows])
+
+    def on_rows(self, node: Node | None, rows: list[int], absent: Any) -> list[Any]:
+        """The value of ``node`` for each of ``rows`` (indexes into ``offsets``); ``absent``
+        where the argument is not written, 0 where it is left empty (``IF(A1,,2)``)."""
+        if not rows:
+            return []
+        if node is None:
+            return [absent] * len(rows)
+        if type(node) is Missing:
+            return [0.0] * len(rows)
+        if type(node) is Lit:
+            return [node.value] * len(rows)
+        evaluator = self if len(rows) == self.n else self.subset(rows)
+        value = evaluator.evaluate(node)
+        if _rowwise(value):
+            return [_unwrap(v) for v in value]
+        return [_unwrap(value)] * len(rows)
+
+    def branch(self, node: Node | None, absent: Any) -> Any:
+        """The value of an IF/IFERROR/CHOOSE branch for every row (see ``on_rows``)."""
+        if node is None:
+            return absent
+        value = self.evaluate(node)
+        if value is MISSING:
+            return 0.0
+        if _rowwise(value):
+            return Vec(_unwrap(v) for v in value)
+        return _unwrap(value)
 
     def evaluate(self, node: Node) -> Any:
         """The value of ``node``: scalar, array, ``Vec`` or ``PerRow``."""
@@ -260,26 +309,84 @@ class Evaluator:
             return MISSING
         if kind is NameRef:
             return self.name(node)
+        if kind is RangeOp:
+            return self.area_values(self.areas(node))
         raise FormulaSyntaxError(f"cannot evaluate {kind.__name__}")
 
     def reference(self, node: Ref) -> Any:
         sheet = self.book.sheet(node.sheet)
         if node.is_cell:
             if node.rel1:
-                return Vec(sheet.column(node.c1, node.r1 + self.start, self.n))
+                if self.contiguous:
+                    return Vec(sheet.column(node.c1, node.r1 + self.start, self.n))
+                return Vec(sheet.get(node.r1 + k, node.c1) for k in self.offsets)
             return sheet.get(node.r1, node.c1)
         if node.relative:
             return PerRow(
                 self.book.range_array(
                     node.sheet,
-                    node.r1 + self.start + k if node.rel1 else node.r1,
+                    node.r1 + k if node.rel1 else node.r1,
                     node.c1,
-                    node.r2 + self.start + k if node.rel2 else node.r2,
+                    node.r2 + k if node.rel2 else node.r2,
                     node.c2,
                 )
-                for k in range(self.n)
+                for k in self.offsets
             )
         return self.book.range_array(node.sheet, node.r1, node.c1, node.r2, node.c2)
+
+    # --- references computed while evaluating ----------------------------------------------
+
+    def areas(self, node: Node) -> Any:
+        """The reference ``node`` stands for: an ``Area`` (or ``XlError``), or a ``Vec`` of
+        them when it differs by row. Plain references, the range operator, and INDEX, OFFSET
+        and INDIRECT return references; any other expression is #VALUE! here."""
+        kind = type(node)
+        if kind is Ref:
+            if not node.relative:
+                return Area(node.sheet, node.r1, node.c1, node.r2, node.c2)
+            return Vec(
+                Area(
+                    node.sheet,
+                    node.r1 + k if node.rel1 else node.r1,
+                    node.c1,
+                    node.r2 + k if node.rel2 else node.r2,
+                    node.c2,
+                )
+                for k in self.offsets
+            )
+        if kind is RangeOp:
+            left, right = self.areas(node.left), self.areas(node.right)
+            if _rowwise(left) or _rowwise(right):
+                return Vec(_span(_pick(left, k), _pick(right, k)) for k in range(self.n))
+            return _span(left, right)
+        if kind is Call and node.name == "INDEX" and node.args:
+            base = self.areas(node.args[0])
+            rest = [self.evaluate(a) for a in node.args[1:3]]
+            if _rowwise(base) or any(_rowwise(a) for a in rest):
+                return Vec(
+                    _index_area(_pick(base, k), *[_pick(a, k) for a in rest])
+                    for k in range(self.n)
+                )
+            return _index_area(base, *rest)
+        if kind is Call and node.name == "OFFSET":
+            return _offset_areas(self, node)
+        if kind is Call and node.name == "INDIRECT":
+            return _indirect_areas(self, node)
+        return XlError(VALUE, "not a reference")
+
+    def area_values(self, areas: Any) -> Any:
+        """The cell values of ``areas`` (see ``areas``): arrays, one per row when they vary."""
+        if _rowwise(areas):
+            return PerRow(self.area_value(a) for a in areas)
+        return self.area_value(areas)
+
+    def area_value(self, area: Any) -> Any:
+        """The values of one ``Area`` (after calculating any formula writing into it)."""
+        if type(area) is not Area:
+            return area
+        book = self.book
+        book.ensure(area.sheet, area.r1, area.c1, area.r2, area.c2, self.group)
+        return book.range_array(area.sheet, area.r1, area.c1, area.r2, area.c2)
 
     def unary(self, node: Unary) -> Any:
         value = self.evaluate(node.operand)
@@ -422,14 +529,71 @@ class Evaluator:
         )
 
 
+def _span(a: Any, b: Any) -> Any:
+    """The range operator on two areas: the smallest rectangle holding both."""
+    if type(a) is not Area:
+        return a if type(a) is XlError else XlError(VALUE, "not a reference")
+    if type(b) is not Area:
+        return b if type(b) is XlError else XlError(VALUE, "not a reference")
+    if a.sheet != b.sheet:
+        return XlError(VALUE, "a range across two sheets")
+    return Area(a.sheet, min(a.r1, b.r1), min(a.c1, b.c1), max(a.r2, b.r2), max(a.c2, b.c2))
+
+
+def _index_area(base: Any, row: Any = MISSING, column: Any = MISSING) -> Any:
+    """INDEX returning a reference: the cell, row or column of ``base`` chosen (0 or omitted:
+    all of them), #REF! outside it."""
+    if type(base) is not Area:
+        return base if type(base) is XlError else XlError(VALUE, "not a reference")
+    try:
+        values = []
+        for value in (row, column):
+            value = value.flat[0] if isinstance(value, np.ndarray) and value.size else value
+            values.append(0 if value is MISSING or value is None else int(to_number(value)))
+    except ExcelError as exc:
+        return exc.error
+    r, c = values
+    height, width = base.r2 - base.r1 + 1, base.c2 - base.c1 + 1
+    if height == 1 and column is MISSING and r:
+        r, c = 1, r
+    if r < 0 or c < 0:
+        return XlError(VALUE, "INDEX: a negative row or column")
+    if r > height or c > width:
+        return XlError(REF, "INDEX: outside the range")
+    r1, r2 = (base.r1 + r - 1,) * 2 if r else (base.r1, base.r2)
+    c1, c2 = (base.c1 + c - 1,) * 2 if c else (base.c1, base.c2)
+    return Area(base.sheet, r1, c1, r2, c2)
+
+
+def _positions(ev: Evaluator, node: Call, first: bool) -> Any:
+    """ROW/COLUMN of a computed reference: its row (or column) numbers, a column (row) of
+    them for a range taller (wider) than one."""
+    areas = ev.areas(node.args[0])
+
+    def numbers(area: Any) -> Any:
+        if type(area) is not Area:
+            return area if type(area) is XlError else XlError(VALUE)
+        lo, hi = (area.r1, min(area.r2, MAX_ROW)) if first else (area.c1, min(area.c2, MAX_COL))
+        if lo == hi:
+            return float(lo)
+        out = np.array([float(i) for i in range(lo, hi + 1)], dtype=object)
+        return out.reshape(-1, 1) if first else out.reshape(1, -1)
+
+    if _rowwise(areas):
+        return Vec(numbers(a) for a in areas)
+    return numbers(areas)
+
+
 def _row(ev: Evaluator, node: Call) -> Any:
     if not node.args:
-        return Vec(float(ev.group.r1 + ev.start + k) for k in range(ev.n))
+        return Vec(float(ev.group.r1 + k) for k in ev.offsets)
     ref = node.args[0]
     if type(ref) is not Ref:
-        return XlError(VALUE)
+        return _positions(ev, node, True)
+    if not ref.is_cell:
+        return _positions(ev, node, True)
     if ref.rel1:
-        return Vec(float(ref.r1 + ev.start + k) for k in range(ev.n))
+        return Vec(float(ref.r1 + k) for k in ev.offsets)
     return float(ref.r1)
 
 
@@ -437,67 +601,224 @@ def _column(ev: Evaluator, node: Call) -> Any:
     if not node.args:
         return float(ev.group.col)
     ref = node.args[0]
-    return float(ref.c1) if type(ref) is Ref else XlError(VALUE)
+    if type(ref) is not Ref or ref.c1 != ref.c2:
+        return _positions(ev, node, False)
+    return float(ref.c1)
 
 
-def _offset(ev: Evaluator, node: Call) -> Any:
-    base = node.args[0] if node.args else None
-    if type(base) is not Ref:
-        return XlError(VALUE)
-    args = [ev.evaluate(a) for a in node.args[1:]]
-    out = []
-    for k in range(ev.n):
-        values = [_pick(a, k) for a in args]
+def _if(ev: Evaluator, node: Call) -> Any:
+    """IF, evaluating only the branch each row takes."""
+    args = node.args
+    if not 1 <= len(args) <= 3:
+        return XlError(VALUE, "IF takes 1 to 3 arguments")
+    condition = ev.evaluate(args[0])
+    then = args[1] if len(args) > 1 else None
+    otherwise = args[2] if len(args) > 2 else None
+    if not _rowwise(condition):
+        if isinstance(condition, np.ndarray) and condition.size != 1:
+            return _eager(ev, "IF", [condition, ev.branch(then, True), ev.branch(otherwise, False)])
+        value = condition.flat[0] if isinstance(condition, np.ndarray) else condition
+        if type(value) is XlError:
+            return value
         try:
-            dr = int(to_number(values[0])) if values and values[0] is not MISSING else 0
-            dc = int(to_number(values[1])) if len(values) > 1 and values[1] is not MISSING else 0
-            h = base.r2 - base.r1 + 1
-            w = base.c2 - base.c1 + 1
-            if len(values) > 2 and values[2] is not MISSING:
-                h = int(to_number(values[2]))
-            if len(values) > 3 and values[3] is not MISSING:
-                w = int(to_number(values[3]))
+            return ev.branch(then, True) if to_bool(value) else ev.branch(otherwise, False)
         except ExcelError as exc:
-            out.append(exc.error)
+            return exc.error
+    conditions = condition
+    out: list[Any] = [None] * ev.n
+    yes: list[int] = []
+    no: list[int] = []
+    both: list[int] = []  # an array condition: each cell chooses (Excel's array IF)
+    for k, value in enumerate(conditions):
+        if isinstance(value, np.ndarray):
+            if value.size != 1:
+                both.append(k)
+                continue
+            value = value.flat[0]
+        if type(value) is XlError:
+            out[k] = value
             continue
-        r1 = (base.r1 + ev.start + k if base.rel1 else base.r1) + dr
-        c1 = base.c1 + dc
-        if r1 < 1 or c1 < 1 or h < 1 or w < 1:
-            out.append(XlError(REF))
-            continue
-        ev.book.ensure(base.sheet, r1, c1, r1 + h - 1, c1 + w - 1, ev.group)
-        out.append(_unwrap(ev.book.range_array(base.sheet, r1, c1, r1 + h - 1, c1 + w - 1)))
-    return Vec(out) if ev.n > 1 else out[0]
+        try:
+            (yes if to_bool(value) else no).append(k)
+        except ExcelError as exc:
+            out[k] = exc.error
+    for k, value in zip(yes, ev.on_rows(then, yes, True), strict=True):
+        out[k] = value
+    for k, value in zip(no, ev.on_rows(otherwise, no, False), strict=True):
+        out[k] = value
+    if both:
+        function = FUNCTIONS["IF"]
+        thens = ev.on_rows(then, both, True)
+        others = ev.on_rows(otherwise, both, False)
+        for k, a, b in zip(both, thens, others, strict=True):
+            out[k] = Evaluator.invoke(function, [conditions[k], a, b], True)
+    return Vec(out)
 
 
-def _indirect(ev: Evaluator, node: Call) -> Any:
-    args = [ev.evaluate(a) for a in node.args]
-    out = []
-    for k in range(ev.n):
-        text = _pick(args[0], k) if args else None
+def _eager(ev: Evaluator, name: str, args: list[Any]) -> Any:
+    """``name`` on arguments already evaluated (row by row when any differs by row)."""
+    function = FUNCTIONS[name]
+    if any(_rowwise(a) for a in args):
+        return Vec(
+            Evaluator.invoke(function, [_pick(a, k) for a in args], True) for k in range(ev.n)
+        )
+    return Evaluator.invoke(function, args, True)
+
+
+def _iferror(ev: Evaluator, node: Call) -> Any:
+    """IFERROR, evaluating the fallback only for the rows (or array cells) in error."""
+    if len(node.args) != 2:
+        return XlError(VALUE, "IFERROR takes 2 arguments")
+    value = ev.evaluate(node.args[0])
+    if not _rowwise(value):
+        if type(value) is XlError or (
+            isinstance(value, np.ndarray) and any(type(c) is XlError for c in value.flat)
+        ):
+            return _eager(ev, "IFERROR", [value, ev.branch(node.args[1], False)])
+        return _unwrap(value)
+    values = value
+    failing = [
+        k
+        for k, v in enumerate(values)
+        if type(v) is XlError
+        or (isinstance(v, np.ndarray) and any(type(c) is XlError for c in v.flat))
+    ]
+    out = [_unwrap(v) for v in values]
+    for k, fallback in zip(failing, ev.on_rows(node.args[1], failing, False), strict=True):
+        out[k] = Evaluator.invoke(IFERROR, [values[k], fallback], True)
+    return Vec(out)
+
+
+def _choose(ev: Evaluator, node: Call) -> Any:
+    """CHOOSE, evaluating only the option each row picks."""
+    if len(node.args) < 2:
+        return XlError(VALUE, "CHOOSE takes 2 or more arguments")
+    index = ev.evaluate(node.args[0])
+    options = node.args[1:]
+    if not _rowwise(index):
+        value = index.flat[0] if isinstance(index, np.ndarray) and index.size == 1 else index
+        if isinstance(value, np.ndarray):
+            return XlError(VALUE, "CHOOSE: an array of indexes is not supported")
+        try:
+            position = int(to_number(value))
+        except ExcelError as exc:
+            return exc.error
+        if not 1 <= position <= len(options):
+            return XlError(VALUE, "CHOOSE: index outside the options")
+        return ev.branch(options[position - 1], None)
+    indexes = index
+    out: list[Any] = [None] * ev.n
+    picked: dict[int, list[int]] = {}
+    for k, value in enumerate(indexes):
+        if isinstance(value, np.ndarray):
+            if value.size != 1:
+                out[k] = XlError(VALUE, "CHOOSE: an array of indexes is not supported")
+                continue
+            value = value.flat[0]
+        try:
+            position = int(to_number(value))
+        except ExcelError as exc:
+            out[k] = exc.error
+            continue
+        if not 1 <= position <= len(options):
+            out[k] = XlError(VALUE, "CHOOSE: index outside the options")
+            continue
+        picked.setdefault(position, []).append(k)
+    for position, rows in picked.items():
+        for k, value in zip(rows, ev.on_rows(options[position - 1], rows, None), strict=True):
+            out[k] = value
+    return Vec(out)
+
+
+def _offset_areas(ev: Evaluator, node: Call) -> Any:
+    """The reference OFFSET returns (see ``Evaluator.areas``)."""
+    if not node.args:
+        return XlError(VALUE)
+    bases = ev.areas(node.args[0])
+    args = [ev.evaluate(a) for a in node.args[1:5]]
+
+    def one(base: Any, values: list[Any]) -> Any:
+        if type(base) is not Area:
+            return base if type(base) is XlError else XlError(VALUE, "not a reference")
+        values = [v.flat[0] if isinstance(v, np.ndarray) and v.size else v for v in values]
+        values += [MISSING] * (4 - len(values))
+        try:
+            dr, dc, h, w = (
+                None if v is MISSING or (v is None and i >= 2) else int(to_number(v))
+                for i, v in enumerate(values)
+            )
+        except ExcelError as exc:
+            return exc.error
+        h = base.r2 - base.r1 + 1 if h is None else h
+        w = base.c2 - base.c1 + 1 if w is None else w
+        r1, c1 = base.r1 + (dr or 0), base.c1 + (dc or 0)
+        if r1 < 1 or c1 < 1 or h < 1 or w < 1 or r1 + h - 1 > MAX_ROW or c1 + w - 1 > MAX_COL:
+            return XlError(REF, "OFFSET: outside the sheet")
+        return Area(base.sheet, r1, c1, r1 + h - 1, c1 + w - 1)
+
+    if _rowwise(bases) or any(_rowwise(a) for a in args):
+        return Vec(one(_pick(bases, k), [_pick(a, k) for a in args]) for k in range(ev.n))
+    return one(bases, args)
+
+
+def _indirect_areas(ev: Evaluator, node: Call) -> Any:
+    """The reference INDIRECT returns (A1 style text only; see ``Evaluator.areas``)."""
+    if not node.args:
+        return XlError(VALUE)
+    texts = ev.evaluate(node.args[0])
+
+    def one(text: Any, offset: int) -> Any:
+        text = text.flat[0] if isinstance(text, np.ndarray) and text.size == 1 else text
+        if type(text) is XlError:
+            return text
         if not isinstance(text, str):
-            out.append(XlError(REF))
-            continue
+            return XlError(REF, "INDIRECT: not a reference")
         context = ParseContext(
-            ev.group.sheet, ev.group.r1 + ev.start + k, ev.group.col, **ev.book.parse_tables()
+            ev.group.sheet, ev.group.r1 + offset, ev.group.col, **ev.book.parse_tables()
         )
         try:
             ref = parse_formula(text, context)
         except FormulaSyntaxError:
-            out.append(XlError(REF))
-            continue
+            return XlError(REF, f"INDIRECT: {text!r} is not a reference")
         if type(ref) is not Ref:
-            out.append(XlError(REF))
-            continue
-        ev.book.ensure(ref.sheet, ref.r1, ref.c1, ref.r2, ref.c2, ev.group)
-        inner = Evaluator(ev.book, ev.group, 0, 1)
-        value = inner.reference(Ref(ref.sheet, ref.r1, ref.c1, ref.r2, ref.c2, False, False))
-        out.append(_unwrap(value))
-    return Vec(out) if ev.n > 1 else out[0]
+            return XlError(REF, f"INDIRECT: {text!r} is not a reference")
+        return Area(ref.sheet, ref.r1, ref.c1, ref.r2, ref.c2)
+
+    if _rowwise(texts):
+        return Vec(one(t, k) for t, k in zip(texts, ev.offsets, strict=True))
+    if ev.n == 1:
+        return one(texts, ev.offsets[0])
+    return Vec(one(texts, k) for k in ev.offsets)
+
+
+def _referenced(ev: Evaluator, areas: Any) -> Any:
+    """The values of computed references, a one-cell range as its value."""
+    values = ev.area_values(areas)
+    if _rowwise(values):
+        return Vec(_unwrap(v) for v in values)
+    return _unwrap(values)
+
+
+def _offset(ev: Evaluator, node: Call) -> Any:
+    return _referenced(ev, _offset_areas(ev, node))
+
+
+def _indirect(ev: Evaluator, node: Call) -> Any:
+    return _referenced(ev, _indirect_areas(ev, node))
 
 
 def _isref(ev: Evaluator, node: Call) -> Any:
-    return bool(node.args) and type(node.args[0]) in (Ref, SpillRef)
+    if not node.args:
+        return False
+    arg = node.args[0]
+    if type(arg) in (Ref, SpillRef):
+        return True
+    if type(arg) is RangeOp or (type(arg) is Call and arg.name in ("INDEX", "OFFSET", "INDIRECT")):
+        areas = ev.areas(arg)
+        if _rowwise(areas):
+            return Vec(type(a) is Area for a in areas)
+        return type(areas) is Area
+    return False
 
 
 def _today(ev: Evaluator, node: Call) -> Any:
@@ -507,6 +828,9 @@ def _today(ev: Evaluator, node: Call) -> Any:
 
 
 _SPECIAL = {
+    "IF": _if,
+    "IFERROR": _iferror,
+    "CHOOSE": _choose,
     "ROW": _row,
     "COLUMN": _column,
     "OFFSET": _offset,

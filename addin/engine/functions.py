@@ -10,6 +10,7 @@ before the function runs, except for the functions in ``ERROR_AWARE``. Functions
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -536,6 +537,75 @@ def VALUE_(text: Any) -> float:
     return to_number(text)
 
 
+_PLAIN_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+@register("NUMBERVALUE", elementwise=True)
+def NUMBERVALUE(text: Any, decimal: Any = MISSING, group: Any = MISSING) -> float:
+    """Text read as a number with the separators given (``"."`` and ``","`` by default):
+    spaces anywhere are ignored, group separators before the decimal one are dropped, each
+    trailing % divides by 100, "" is 0; #VALUE! otherwise."""
+    if type(text) in (float, bool) or text is None:
+        if type(text) is bool:
+            raise ExcelError(VALUE, "NUMBERVALUE: a logical is not a number")
+        return 0.0 if text is None else text
+    point = "." if decimal is MISSING else to_text(decimal)[:1]
+    grouping = "," if group is MISSING else to_text(group)[:1]
+    if not point or point == grouping:
+        raise ExcelError(VALUE, "NUMBERVALUE: bad separators")
+    body = "".join(to_text(text).split())
+    percents = len(body) - len(body.rstrip("%"))
+    body = body[: len(body) - percents]
+    whole, found, fraction = body.partition(point)
+    if found and point in fraction:
+        raise ExcelError(VALUE, "NUMBERVALUE: more than one decimal separator")
+    if grouping and grouping in fraction:
+        raise ExcelError(VALUE, "NUMBERVALUE: a group separator after the decimal one")
+    if grouping:
+        whole = whole.replace(grouping, "")
+    plain = whole + ("." + fraction if found else "")
+    if plain == "":
+        if percents:
+            raise ExcelError(VALUE, "NUMBERVALUE: no number")
+        return 0.0
+    if not _PLAIN_NUMBER.match(plain):
+        raise ExcelError(VALUE, f"NUMBERVALUE: {text!r} is not a number")
+    return float(plain) / 100.0**percents
+
+
+def _start_at(text: str, start: Any) -> int:
+    position = 1 if start is MISSING else int(to_number(start))
+    if position < 1 or position > len(text) + 1:
+        raise ExcelError(VALUE, "the start is outside the text")
+    return position - 1
+
+
+@register("FIND", elementwise=True)
+def FIND(find_text: Any, within: Any, start: Any = MISSING) -> float:
+    """Position of ``find_text`` in ``within`` (case-sensitive, no wildcards)."""
+    wanted, source = to_text(find_text), to_text(within)
+    found = source.find(wanted, _start_at(source, start))
+    if found < 0:
+        raise ExcelError(VALUE, "FIND: not found")
+    return float(found + 1)
+
+
+@register("SEARCH", elementwise=True)
+def SEARCH(find_text: Any, within: Any, start: Any = MISSING) -> float:
+    """Position of ``find_text`` in ``within``, ignoring case; ``?``, ``*`` and ``~`` as in
+    criteria."""
+    wanted, source = to_text(find_text), to_text(within)
+    begin = _start_at(source, start)
+    if not any(c in wanted for c in "*?~"):
+        found = source.casefold().find(wanted.casefold(), begin)
+    else:
+        match = crit.wildcard_search(wanted).search(source, begin)
+        found = match.start() if match else -1
+    if found < 0:
+        raise ExcelError(VALUE, "SEARCH: not found")
+    return float(found + 1)
+
+
 @register("SUBSTITUTE", elementwise=True)
 def SUBSTITUTE(text: Any, old: Any, new: Any, instance: Any = MISSING) -> str:
     source, find, replace = to_text(text), to_text(old), to_text(new)
@@ -757,6 +827,56 @@ def _matching(pairs: tuple[Any, ...], shape_of: np.ndarray | None) -> np.ndarray
     return np.flatnonzero(mask)
 
 
+def over_criteria(
+    criteria_at: Callable[[int], list[int]],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: a criteria function (COUNTIF, SUMIFS...) given an array of criteria
+    (``COUNTIF(A1:A9,A1:A9&"")``) returns an array, one result per criterion, as Excel does;
+    ``criteria_at(number of arguments)`` lists the positions of the criteria arguments."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def lifted(*args: Any) -> Any:
+            positions = [
+                i
+                for i in criteria_at(len(args))
+                if isinstance(args[i], np.ndarray) and args[i].size > 1
+            ]
+            if not positions:
+                return fn(*args)
+            rows = max(args[i].shape[0] for i in positions)
+            cols = max(args[i].shape[1] for i in positions)
+            out = np.empty((rows, cols), dtype=object)
+            values = list(args)
+            for r in range(rows):
+                for c in range(cols):
+                    outside = False
+                    for i in positions:
+                        values[i] = broadcast_cell(args[i], r, c)
+                        outside = outside or values[i] is OUTSIDE
+                    if outside:
+                        out[r, c] = XlError(NA)
+                        continue
+                    try:
+                        out[r, c] = fn(*values)
+                    except ExcelError as exc:
+                        out[r, c] = exc.error
+            return out
+
+        lifted.__name__, lifted.__doc__ = fn.__name__, fn.__doc__
+        return lifted
+
+    return decorate
+
+
+def _pair_criteria(first: int) -> Callable[[int], list[int]]:
+    """Criteria positions of (range, criterion) pairs starting at argument ``first``."""
+    return lambda count: list(range(first + 1, count, 2))
+
+
+def _criterion_second(count: int) -> list[int]:
+    return [1] if count > 1 else []
+
+
 def _picked(values: Any, positions: Any) -> list[float]:
     flat = as_array(values).ravel()
     out = []
@@ -770,16 +890,19 @@ def _picked(values: Any, positions: Any) -> list[float]:
 
 
 @register("SUMIFS")
+@over_criteria(_pair_criteria(1))
 def SUMIFS(sum_range: Any, *pairs: Any) -> float:
     return math.fsum(_picked(sum_range, _matching(pairs, as_array(sum_range))))
 
 
 @register("COUNTIFS")
+@over_criteria(_pair_criteria(0))
 def COUNTIFS(*pairs: Any) -> float:
     return float(len(_matching(pairs, None)))
 
 
 @register("AVERAGEIFS")
+@over_criteria(_pair_criteria(1))
 def AVERAGEIFS(average_range: Any, *pairs: Any) -> float:
     numbers = _picked(average_range, _matching(pairs, as_array(average_range)))
     if not numbers:
@@ -788,18 +911,21 @@ def AVERAGEIFS(average_range: Any, *pairs: Any) -> float:
 
 
 @register("MAXIFS")
+@over_criteria(_pair_criteria(1))
 def MAXIFS(max_range: Any, *pairs: Any) -> float:
     numbers = _picked(max_range, _matching(pairs, as_array(max_range)))
     return max(numbers) if numbers else 0.0
 
 
 @register("MINIFS")
+@over_criteria(_pair_criteria(1))
 def MINIFS(min_range: Any, *pairs: Any) -> float:
     numbers = _picked(min_range, _matching(pairs, as_array(min_range)))
     return min(numbers) if numbers else 0.0
 
 
 @register("SUMIF")
+@over_criteria(_criterion_second)
 def SUMIF(values: Any, criterion: Any, sum_range: Any = MISSING) -> float:
     target = values if sum_range is MISSING else sum_range
     shape = as_array(values).shape
@@ -813,11 +939,13 @@ def SUMIF(values: Any, criterion: Any, sum_range: Any = MISSING) -> float:
 
 
 @register("COUNTIF")
+@over_criteria(_criterion_second)
 def COUNTIF(values: Any, criterion: Any) -> float:
     return float(len(_matching((values, criterion), None)))
 
 
 @register("AVERAGEIF")
+@over_criteria(_criterion_second)
 def AVERAGEIF(values: Any, criterion: Any, average_range: Any = MISSING) -> float:
     target = values if average_range is MISSING else average_range
     numbers = _picked(target, _matching((values, criterion), as_array(target)))
@@ -998,6 +1126,66 @@ def MONTH(value: Any) -> float:
 @register("DAY", elementwise=True)
 def DAY(value: Any) -> float:
     return float(date_parts(to_number(value))[2])
+
+
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*$")
+
+
+def date_number(value: Any) -> float:
+    """A date argument as a serial: numbers as they are, text as a UK reader types dates
+    (``2026-01-09`` or ``09/01/2026``, both 9 January); #VALUE! for other text."""
+    if isinstance(value, str):
+        iso, uk = _ISO_DATE.match(value), _DAY_FIRST.match(value)
+        if iso:
+            y, m, d = (int(g) for g in iso.groups())
+        elif uk:
+            d, m, y = (int(g) for g in uk.groups())
+            y += (2000 if y < 30 else 1900) if y < 100 else 0
+        else:
+            number = parse_number_text(value)
+            if number is None:
+                raise ExcelError(VALUE, f"{value!r} is not a date")
+            return number
+        try:
+            return serial(date(y, m, d))
+        except ValueError as exc:
+            raise ExcelError(VALUE, f"{value!r} is not a date") from exc
+    return to_number(value)
+
+
+@register("DATEDIF", elementwise=True)
+def DATEDIF(start: Any, end: Any, unit: Any) -> float:
+    """Whole years ("Y"), months ("M") or days ("D") from ``start`` to ``end``; "MD", "YM" and
+    "YD" ignore the larger units. #NUM! when ``start`` is after ``end``."""
+    first, last = math.floor(date_number(start)), math.floor(date_number(end))
+    if first > last:
+        raise ExcelError(NUM, "DATEDIF: the start is after the end")
+    kind = to_text(unit).upper()
+    y1, m1, d1 = date_parts(first)
+    y2, m2, d2 = date_parts(last)
+    months = (y2 - y1) * 12 + (m2 - m1) - (d2 < d1)
+    if kind == "D":
+        return float(last - first)
+    if kind == "M":
+        return float(months)
+    if kind == "Y":
+        return float(months // 12)
+    if kind == "YM":
+        return float(months % 12)
+    if kind == "MD":
+        if d2 >= d1:
+            return float(d2 - d1)
+        before = date(y2, m2, 1) - timedelta(days=1)  # the month before the end's
+        return float(max(before.day - d1, 0) + d2)
+    if kind == "YD":
+        years = months // 12
+        try:
+            moved = date(y1 + years, m1, d1)
+        except ValueError:  # 29 February in a year without one
+            moved = date(y1 + years, 3, 1)
+        return float(last - serial(moved))
+    raise ExcelError(NUM, f"DATEDIF: unknown unit {kind!r}")
 
 
 @register("EDATE", elementwise=True)

@@ -116,6 +116,17 @@ class SpillRef(Node):
         self.ref = ref
 
 
+class RangeOp(Node):
+    """The range operator between expressions that are not both plain references
+    (``INDEX(A:A,2):INDEX(A:A,9)``, ``A1:OFFSET(A1,3,0)``): the smallest rectangle holding both
+    references, found when the formula is evaluated."""
+
+    __slots__ = ("left", "right")
+
+    def __init__(self, left: Node, right: Node) -> None:
+        self.left, self.right = left, right
+
+
 class NameRef(Node):
     """A defined name that is not a plain range (evaluated from its own formula)."""
 
@@ -302,7 +313,10 @@ class _Parser:
 
     def range_with(self, left: Node, right: Node) -> Node:
         if not isinstance(left, Ref) or not isinstance(right, Ref):
-            raise FormulaSyntaxError("a range needs two references")
+            for side in (left, right):
+                if not _may_be_reference(side):
+                    raise FormulaSyntaxError("a range needs two references")
+            return RangeOp(left, right)
         return Ref(
             left.sheet,
             min(left.r1, right.r1),
@@ -472,6 +486,17 @@ class _Parser:
         if table is None:
             raise FormulaSyntaxError(f"unknown table {table_name!r}")
         return _resolve_table(table, spec, self.ctx.row)
+
+
+# Functions that can return a reference (so may stand either side of the range operator).
+REFERENCE_FUNCTIONS = frozenset({"INDEX", "OFFSET", "INDIRECT"})
+
+
+def _may_be_reference(node: Node) -> bool:
+    """True for a node that can evaluate to a reference."""
+    if isinstance(node, Ref | RangeOp):
+        return True
+    return isinstance(node, Call) and node.name in REFERENCE_FUNCTIONS
 
 
 _PART = re.compile(r"\[((?:[^\[\]']|'.)*)\]")

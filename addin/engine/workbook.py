@@ -37,6 +37,7 @@ from addin.engine.parser import (
     NameRef,
     Node,
     ParseContext,
+    RangeOp,
     Ref,
     SpillRef,
     TableInfo,
@@ -95,6 +96,7 @@ class Group:
         "spill",
         "custom",
         "problem",
+        "upward",
     )
 
     def __init__(self, sheet: str, col: int, r1: int, r2: int, text: str, kind: str) -> None:
@@ -114,6 +116,7 @@ class Group:
         self.spill: tuple[int, int] | None = None
         self.custom = False
         self.problem: XlError | None = None
+        self.upward = False  # reads only rows below its own: calculated bottom up
 
     @property
     def n(self) -> int:
@@ -273,11 +276,16 @@ class Workbook:
                 walk(node.right, inside_call)
             elif kind is Unary:
                 walk(node.operand, inside_call)
+            elif kind is RangeOp:
+                top_level_range = top_level_range or not inside_call
+                walk(node.left, True)
+                walk(node.right, True)
             elif kind is NameRef:
                 reads = None
 
         walk(group.ast, False)
         group.reads = reads
+        group.upward = _reads_only_below(group)
         group.may_spill = group.n == 1 and group.kind != "array" and top_level_range
 
     def _index(self) -> None:
@@ -499,7 +507,9 @@ class Workbook:
                     self_reads = True
                 self.ensure(sheet, r1, c1, r2, c2, group)
         if self_reads and group.n > 1:
-            for k in range(group.n):  # a running formula: row by row, top down
+            # a running formula: row by row, top down (bottom up when it reads only later rows)
+            order = range(group.n - 1, -1, -1) if group.upward else range(group.n)
+            for k in order:
                 value = Evaluator(self, group, k, 1).evaluate(group.ast)
                 self._place(group, k, value[0] if type(value) in (Vec, PerRow) else value)
         else:
@@ -638,6 +648,35 @@ def _parse(group: Group, context: dict[str, Any], context_key: str) -> Node:
     if isinstance(found, FormulaSyntaxError):
         raise found
     return found
+
+
+def _reads_only_below(group: Group) -> bool:
+    """True when every reference of the group's formula into its own cells reads rows below
+    the formula's row (``INDEX($P3:$P$99,...)`` in P2), and there is at least one: such a
+    column is calculated from the bottom up."""
+    below = 0
+    stack: list[Node] = [group.ast] if group.ast is not None else []
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is Ref:
+            if node.sheet != group.sheet or not node.c1 <= group.col <= node.c2:
+                continue
+            last = node.r2 + (group.n - 1 if node.rel2 else 0)
+            if last < group.r1 or node.r1 > group.r2:
+                continue  # outside the group's rows
+            if node.r1 <= (group.r1 if node.rel1 else group.r2):
+                return False  # can reach the formula's own row or one above it
+            below += 1
+        elif kind is Call:
+            stack.extend(node.args)
+        elif kind in (BinOp, RangeOp):
+            stack.extend((node.left, node.right))  # type: ignore[attr-defined]
+        elif kind is Unary:
+            stack.append(node.operand)  # type: ignore[attr-defined]
+        elif kind is SpillRef:
+            return False
+    return below > 0
 
 
 def _fit(value: np.ndarray, i: int, j: int, keep_blank: bool) -> Any:

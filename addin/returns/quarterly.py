@@ -3,7 +3,8 @@
 Per team and the service, as at the quarter's latest stored month: children and families,
 case-holding FTE, average and weighted caseload per FTE against the team range and the service
 aim, workers over maximum and over for more than ``policy.escalate_after_months`` consecutive
-months, unallocated cases by category, agency and ASYE headcount; then the Stockton-on-Tees Cabinet report, Children's Workload Pressures (1 December 2011) figures: children on
+months, unallocated cases by category, agency and ASYE headcount; then the figures of the
+Stockton-on-Tees Cabinet report, Children's Workload Pressures (1 December 2011): children on
 child protection plans, looked-after children and cases held by team managers. A figure our
 data cannot give (an average with no case-holding FTE; referrals per month, assessments
 completed, supernumerary agency staff; case figures of a month stored before they were kept)
@@ -41,7 +42,8 @@ TREND_COLUMNS = [
     "workers_over",
     "unallocated",
 ]
-# Stockton-on-Tees report figures our data does not hold: present in the report, always ``not available``.
+# Stockton-on-Tees report figures our data does not hold: present in the report, always
+# ``not available``.
 NOT_IN_OUR_DATA = ("referrals_per_month", "assessments_completed", "supernumerary_agency_staff")
 
 
