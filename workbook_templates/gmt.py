@@ -9,7 +9,8 @@ category (CP, LAC, CIN, other), agency and ASYE headcount, and the teams above t
 average that need GMT agreement. All of it is native formulas (SUMIFS on Data, VLOOKUP on the
 Policy table), with native charts of average caseload by team against its range and of the
 trend over the quarter. A month of the quarter with no row in Data shows ``not available``
-(never 0) beside its month and in every figure of its block.
+(never 0) beside its month and in every figure of its block, and the charts read a copy of
+their tables where such a figure is ``NA()``: a gap in the line, never a point at 0.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from workbook_templates.spec import Chart, Column, Highlight, Sheet, Table, Work
 
 GMT_AGREEMENT = "GMT agreement needed"
 NOT_AVAILABLE = "not available"
+CHART_DATA_NOTE = "Chart data (#N/A: no figures that month, a gap in the chart)"
 DATA_ROWS = 120
 REVIEW_HEADERS = [
     "team",
@@ -173,20 +175,27 @@ def _review_sheet(
         sheet.highlights.append(Highlight(f"T{top + 2}:T{last}", f"LEN($T{top + 2})>0", "red"))
     _trend(sheet, teams, block, months, figures)
     latest = 5 + 2 * block
+    bar_top = 5 + 3 * block + 2 * (len(teams) + 4) + 2
+    sheet.put(f"AB{bar_top - 1}", f"{CHART_DATA_NOTE}: last month of the quarter", style="note")
+    for offset, letter in enumerate("AEFGH"):
+        sheet.put(f"{get_column_letter(28 + offset)}{bar_top}", f"={letter}{latest + 1}",
+                  style="header", cached=sheet.cells[f"{letter}{latest + 1}"].value)  # fmt: skip
+    _chart_data(sheet, f"A{latest + 2}:H{latest + 1 + len(teams)}", "AB", bar_top + 1, "AEFGH")
+    last = bar_top + len(teams)
     sheet.charts.append(
         Chart(
             kind="bar",
             title="Children per FTE by team against its range (last month of the quarter)",
             anchor=f"A{5 + 3 * block + len(teams) * 2 + 8}",
             sheet="Review",
-            categories=f"A{latest + 2}:A{latest + 1 + len(teams)}",
+            categories=f"AB{bar_top + 1}:AB{last}",
             series=[
-                ("children per FTE", f"E{latest + 2}:E{latest + 1 + len(teams)}"),
-                ("weighted per FTE", f"F{latest + 2}:F{latest + 1 + len(teams)}"),
+                ("children per FTE", f"AC{bar_top + 1}:AC{last}"),
+                ("weighted per FTE", f"AD{bar_top + 1}:AD{last}"),
             ],
             line_series=[
-                ("range min", f"G{latest + 2}:G{latest + 1 + len(teams)}"),
-                ("range max", f"H{latest + 2}:H{latest + 1 + len(teams)}"),
+                ("range min", f"AE{bar_top + 1}:AE{last}"),
+                ("range max", f"AF{bar_top + 1}:AF{last}"),
             ],
             y_title="per FTE",
             width=24,
@@ -398,22 +407,57 @@ def _trend(
                     number_format="0.0",
                 )
         if part == 0:
+            sheet.put(f"W{start}", CHART_DATA_NOTE, style="note")
+            _chart_data(sheet, f"A{start + 1}:D{start + 2 + len(teams)}", "W", start + 1)
             chart = Chart(
                 kind="line",
                 title="Children per FTE over the quarter",
                 anchor=f"F{start}",
                 sheet="Review",
-                categories=f"B{start + 1}:D{start + 1}",
+                categories=f"X{start + 1}:Z{start + 1}",
                 series=[],
                 y_title="children per FTE",
                 width=18,
                 height=9,
             )
             chart.series = [
-                (code, f"B{start + 2 + i}:D{start + 2 + i}")
+                (code, f"X{start + 2 + i}:Z{start + 2 + i}")
                 for i, code in enumerate(teams + [SERVICE])
             ]
             sheet.charts.append(chart)
+
+
+def _chart_data(
+    sheet: Sheet, source: str, column: str, top: int, letters: str | None = None
+) -> None:
+    """A copy of a table for a chart to read, from ``column``/``top``: a figure that is not a
+    number (a month with no figures shows ``not available``) becomes ``NA()``, a gap in the
+    chart, never a 0. The first column (labels) and, without ``letters``, the first row
+    (headers) are copied as text; ``letters`` picks the source's columns (labels first).
+    """
+    from openpyxl.utils.cell import column_index_from_string, range_boundaries
+
+    first_col, first_row, last_col, last_row = range_boundaries(source)
+    picked = [column_index_from_string(x) for x in letters] if letters else None
+    picked = picked or list(range(first_col, last_col + 1))
+    start = column_index_from_string(column)
+    for r_offset, row in enumerate(range(first_row, last_row + 1)):
+        for c_offset, col in enumerate(picked):
+            ref = f"{get_column_letter(col)}{row}"
+            target = f"{get_column_letter(start + c_offset)}{top + r_offset}"
+            cell = sheet.cells.get(ref)
+            cached = None if cell is None else (cell.cached if cell.is_formula else cell.value)
+            if c_offset == 0 or (letters is None and r_offset == 0):
+                sheet.put(target, f'={ref}&""', style="note", cached=str(cached or ""))
+                continue
+            number = isinstance(cached, int | float) and not isinstance(cached, bool)
+            sheet.put(
+                target,
+                f"=IF(ISNUMBER({ref}),{ref},NA())",
+                style="note",
+                number_format="0.0",
+                cached=cached if number else "#N/A",
+            )
 
 
 def _instructions(policy: Policy) -> list[str]:

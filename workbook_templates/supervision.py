@@ -126,6 +126,9 @@ def supervision_spec(
 
 TEAM, ROLE, FTE, ASYE_MONTHS, REDUCTION = "$C$5", "$C$6", "$C$7", "$C$8", "$C$9"
 TEAM_NO, ROLE_NO = "$K$4", "$K$5"
+CHECK_TEAM_ROLE = "check team and role"
+CHECK_FTE = "check FTE: above 0, at most 1"
+CHECK_REDUCTION = "check reduction: 0-100"
 
 
 class PolicyFormulas:
@@ -165,8 +168,10 @@ class PolicyFormulas:
         factor = experience_factor(self.look, ROLE_NO, months)
         return (
             f'=IF(OR(TRIM({TEAM}&"")="",TRIM({ROLE}&"")="",TRIM({FTE}&"")=""),"",'
-            f'IF(OR({TEAM_NO}=0,{ROLE_NO}=0),"check team and role",'
-            f"{capacity(top, number(FTE), factor, number(REDUCTION))}))"
+            f'IF(OR({TEAM_NO}=0,{ROLE_NO}=0),"{CHECK_TEAM_ROLE}",'
+            f'IF(OR(N({number(FTE)})<=0,N({number(FTE)})>1),"{CHECK_FTE}",'
+            f'IF(OR(N({number(REDUCTION)})<0,N({number(REDUCTION)})>100),"{CHECK_REDUCTION}",'
+            f"{capacity(top, number(FTE), factor, number(REDUCTION))}))))"
         )
 
 
@@ -425,14 +430,19 @@ def _policy_figures(
     if not filled:
         return [top] * months, [""] * months
     if team_no == 0 or role_no == 0:
-        return [top] * months, ["check team and role"] * months
+        return [top] * months, [CHECK_TEAM_ROLE] * months
+    fte, reduction = _num(worker.get("fte"), 0.0), _num(worker.get("reduction_pct"), 0.0)
+    if not 0 < fte <= 1:
+        return [top] * months, [CHECK_FTE] * months
+    if not 0 <= reduction <= 100:
+        return [top] * months, [CHECK_REDUCTION] * months
     start = _num(worker.get("asye_months"), 0.0)
     _, high = capacities(
         pd.Series([team] * months),
         pd.Series([native_code(cell_text(worker["role"]))] * months),
-        pd.Series([float(worker["fte"])] * months),
+        pd.Series([fte] * months),
         pd.Series([start + offset for offset in range(months)], dtype=float),
-        pd.Series([_num(worker.get("reduction_pct"), 0.0)] * months, dtype=float),
+        pd.Series([reduction] * months, dtype=float),
         np.zeros(months, dtype=bool),
         policy,
     )
