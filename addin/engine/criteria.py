@@ -19,9 +19,50 @@ _OPERATOR = re.compile(r"^(<=|>=|<>|=|<|>)?(.*)$", re.S)
 _CACHE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
+_SEEN: dict[int, Any] = {}
+
+
 def clear_caches() -> None:
     """Forget every index (called at the start of each calculation)."""
     _CACHE.clear()
+    _SEEN.clear()
+
+
+def seen_before(array: Any) -> bool:
+    """True from the second time ``array`` (the same object) is asked about."""
+    key = id(array)
+    if key in _SEEN:
+        return True
+    _SEEN[key] = array  # held, so its id is not reused during the calculation
+    return False
+
+
+def first_position(value: Any, cells: np.ndarray) -> int | None:
+    """First position of an exact-lookup match of ``value`` in the flattened cells, by a scan
+    (``first_positions`` without building the index)."""
+    items = cells.ravel().tolist()
+    kind = type(value)
+    if kind is float:
+        start = 0
+        while True:  # list.index compares with ==, so True == 1.0: check the type
+            try:
+                found = items.index(value, start)
+            except ValueError:
+                return None
+            if type(items[found]) is float:
+                return found
+            start = found + 1
+    if kind is str:
+        folded = value.casefold()
+        for position, cell in enumerate(items):
+            if type(cell) is str and cell.casefold() == folded:
+                return position
+        return None
+    key = lookup_key(value)
+    for position, cell in enumerate(items):
+        if lookup_key(cell) == key:
+            return position
+    return None
 
 
 def cached(key: tuple[Any, ...], keep: tuple[Any, ...], build: Callable[[], Any]) -> Any:

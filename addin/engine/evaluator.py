@@ -16,7 +16,7 @@ import numpy as np
 
 from addin.engine import custom
 from addin.engine.fallback import registry_function
-from addin.engine.functions import ERROR_AWARE, FUNCTIONS, MISSING, IFERROR, power_of, serial
+from addin.engine.functions import ERROR_AWARE, FUNCTIONS, IFERROR, MISSING, power_of, serial
 from addin.engine.parser import (
     ArrayLit,
     BinOp,
@@ -364,8 +364,7 @@ class Evaluator:
             rest = [self.evaluate(a) for a in node.args[1:3]]
             if _rowwise(base) or any(_rowwise(a) for a in rest):
                 return Vec(
-                    _index_area(_pick(base, k), *[_pick(a, k) for a in rest])
-                    for k in range(self.n)
+                    _index_area(_pick(base, k), *[_pick(a, k) for a in rest]) for k in range(self.n)
                 )
             return _index_area(base, *rest)
         if kind is Call and node.name == "OFFSET":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -662,12 +663,42 @@ def _exact_position(value: Any, vector: np.ndarray, keep: Any, last: bool = Fals
         test = crit.wildcard_test(value)
         positions = [i for i, cell in enumerate(vector) if test(cell)]
         return (positions[-1] if last else positions[0]) if positions else None
+    if not last and not crit.seen_before(keep):
+        # a lookup array met for the first time (often one row's own range): a plain scan;
+        # an index pays only when the same array is searched again
+        return crit.first_position(value, vector)
     build = crit.last_positions if last else crit.first_positions
     index = crit.cached(("pos", id(keep), last), (keep,), lambda: build(vector))
     return index.get(crit.lookup_key(value))
 
 
-def _sorted_position(value: Any, vector: np.ndarray, descending: bool = False) -> int | None:
+def _sorted_numbers(vector: np.ndarray) -> tuple[list[float], list[int]] | None:
+    """The numbers of ``vector`` and their positions when it holds only numbers and blanks,
+    in ascending order (so a binary search finds what a scan would); else ``None``."""
+    numbers: list[float] = []
+    positions: list[int] = []
+    for position, cell in enumerate(vector.tolist()):
+        if type(cell) is float:
+            if numbers and cell < numbers[-1]:
+                return None
+            numbers.append(cell)
+            positions.append(position)
+        elif cell is not None:
+            return None
+    return numbers, positions
+
+
+def _sorted_position(
+    value: Any, vector: np.ndarray, descending: bool = False, keep: Any = None
+) -> int | None:
+    if not descending and type(value) is float and keep is not None:
+        found = crit.cached(("sorted", id(keep)), (keep,), lambda: _sorted_numbers(vector))
+        if found is not None:
+            numbers, positions = found
+            at = bisect_left(numbers, value)
+            if at < len(numbers) and numbers[at] == value:
+                return positions[at]  # the first equal number, as the scan below finds
+            return positions[at - 1] if at else None
     best = None
     for position, cell in enumerate(vector):
         if cell is None or type(cell) is XlError:
@@ -690,7 +721,7 @@ def MATCH(value: Any, values: Any, match_type: Any = 1.0) -> float:
     if kind == 0:
         position = _exact_position(value, vector, values)
     else:
-        position = _sorted_position(value, vector, descending=kind < 0)
+        position = _sorted_position(value, vector, descending=kind < 0, keep=values)
     if position is None:
         raise ExcelError(NA)
     return float(position + 1)

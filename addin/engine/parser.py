@@ -573,6 +573,29 @@ def row_shape(text: str, row: int) -> str:
     return _SHAPE.sub(replace, text)
 
 
+Template = list[str | tuple[str, int]]
+
+
+def row_template(text: str, row: int) -> Template:
+    """``text`` (the formula at ``row``) split into literal parts and relative cell references
+    (column letters, row offset), so ``at_row`` can write the same formula at another row."""
+    parts: Template = []
+    last = 0
+    for match in _SHAPE.finditer(text):
+        if match.group(4) is None or match.group(5):
+            continue
+        parts.append(text[last : match.start()])
+        parts.append((match.group(4), int(match.group(6)) - row))
+        last = match.end()
+    parts.append(text[last:])
+    return parts
+
+
+def at_row(template: Template, row: int) -> str:
+    """The formula of ``template`` as written at ``row`` (its relative rows moved)."""
+    return "".join(p if type(p) is str else f"{p[0]}{p[1] + row}" for p in template)
+
+
 def error_literal(text: str) -> bool:
     """True when ``text`` is an Excel error code."""
     return text in ERROR_CODES

@@ -43,8 +43,10 @@ from addin.engine.parser import (
     TableInfo,
     Unary,
     UnknownSheet,
+    at_row,
     parse_formula,
     row_shape,
+    row_template,
 )
 from addin.engine.references import (
     MAX_ROW,
@@ -202,29 +204,45 @@ class Workbook:
             cells = self.formulas[sheet.name]
             ordered = sorted(cells, key=lambda key: (key[1], key[0]))
             run: Group | None = None
-            run_shape = None
+            run_shape: str | None = None
+            run_template: list[Any] | None = None  # the run's formula, to write at a later row
+            run_key: tuple[int, str] | None = None  # its first cell's (origin row, text)
             for row, col in ordered:
                 cell = cells[(row, col)]
                 if cell.shared_master and cell.shared_master[1] != col:
                     cell.text = _translate(cell.text, cell.shared_master, (row, col))
                     cell.shared_master = None
                 origin = cell.shared_master[0] if cell.shared_master else row
-                shape = row_shape(cell.text, origin) if cell.kind == "normal" else None
-                if (
+                follows = (
                     run is not None
-                    and shape is not None
-                    and shape == run_shape
+                    and cell.kind == "normal"
+                    and run.kind == "normal"
                     and run.col == col
                     and run.r2 == row - 1
-                ):
+                )
+                key = (origin, cell.text)
+                if follows and (
+                    key == run_key  # a shared formula's cell, of the run's shared formula
+                    or (
+                        run_template is not None
+                        and not cell.shared_master
+                        and at_row(run_template, row) == cell.text
+                    )  # the run's formula moved down a row
+                ):  # the same shape, found without working it out
                     run.r2 = row
+                    run.area = (run.r1, col, row, col)
+                    continue
+                shape = row_shape(cell.text, origin) if cell.kind == "normal" else None
+                if follows and shape is not None and shape == run_shape:
+                    run.r2 = row  # e.g. a shared formula's cell: its master's shape
                     run.area = (run.r1, col, row, col)
                     continue
                 text = cell.text
                 if cell.shared_master and cell.shared_master[0] != row:
                     text = _translate(cell.text, cell.shared_master, (row, col))
                 run = Group(sheet.name, col, row, row, text, cell.kind)
-                run_shape = shape
+                run_shape, run_key = shape, key
+                run_template = row_template(text, row) if cell.kind == "normal" else None
                 if cell.kind == "array" and cell.ref:
                     run.area = parse_range(cell.ref)
                 self.groups.append(run)
@@ -518,8 +536,12 @@ class Workbook:
                 if group.n == 1:
                     self._place(group, 0, value[0])
                 else:
-                    for k, item in enumerate(value):
-                        self._place(group, k, item, many=True)
+                    finals = [self._final(group, item) for item in value]
+                    if any(isinstance(item, np.ndarray) for item in finals):
+                        for k, item in enumerate(value):
+                            self._place(group, k, item, many=True)
+                    else:  # one write for the whole column
+                        self.grids[group.sheet].set_run(group.col, group.r1, finals)
             elif group.n == 1:
                 self._place(group, 0, value)
             else:
