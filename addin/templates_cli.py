@@ -63,9 +63,9 @@ def demo(policy: str | None, output: Path, seed: int, functions: str) -> None:
     """Build a synthetic service and write its tracker, supervision records, GMT review and
     per-worker result CSV into a folder.
 
-    Every workbook carries the model's figures. Native workbooks (the default) are calculated
-    by Excel or LibreOffice on open; with --functions cw every workbook is recalculated by the
-    headless engine (the pure functions' values where the engine is not available), and the
+    Native workbooks (the default) compute in Excel 2019+ or LibreOffice with nothing
+    installed; --functions cw writes the add-in's CW_ form. Every workbook is recalculated by
+    the headless engine (the pure functions' values where the engine is not available); the
     exit status is 1 when a formula cell ended in an error (each is listed on stderr).
     """
     try:
@@ -85,11 +85,8 @@ def demo(policy: str | None, output: Path, seed: int, functions: str) -> None:
         click.echo(f"wrote {len(records)} supervision records in {records[0].parent}")
     books = sum(1 for p in built.files if p.suffix == ".xlsx")
     if functions == "native":
-        click.echo(
-            f"{books} workbooks in native formulas, with the model's figures cached: Excel "
-            "2019+ or LibreOffice calculates them on open, nothing installed"
-        )
-    elif built.recalculated_by == "engine":
+        click.echo(f"{books} workbooks in native formulas: no add-in needed to open them")
+    if built.recalculated_by == "engine":
         found = f"{len(built.errors)} error cell(s)" if built.errors else "no error cells"
         click.echo(f"recalculated {books} workbooks with the headless engine: {found}")
     else:

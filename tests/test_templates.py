@@ -55,7 +55,8 @@ def test_demo_has_over_awaiting_closure_and_escalation(demo) -> None:
 
 
 def test_native_demo_caches_the_model_and_calls_no_cw_function(demo) -> None:
-    assert demo.functions == "native" and demo.recalculated_by == "pure functions"
+    assert demo.functions == "native" and demo.recalculated_by == "engine"
+    assert demo.errors == []
     record = next(p for p in demo.files if p.parent.name == "supervision")
     sheet = load_workbook(record, data_only=True)["Record"]
     capacity = LETTERS["policy_capacity"]
@@ -218,6 +219,7 @@ def test_cli_demo_writes_folder(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "team-caseload-tracker.xlsx" in out.output
     assert "106 workbooks in native formulas" in out.output
+    assert "with the headless engine: no error cells" in out.output
     assert len(list((tmp_path / "d" / "supervision").glob("*.xlsx"))) > 90
 
 

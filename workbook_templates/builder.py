@@ -147,6 +147,10 @@ def _build_sheet(book: Workbook, spec: Sheet) -> None:
         sheet.freeze_panes = spec.freeze
     if spec.print_title_rows:
         sheet.print_title_rows = spec.print_title_rows
+    if spec.print_area:
+        sheet.print_area = spec.print_area
+    for row, height in spec.heights.items():
+        sheet.row_dimensions[row].height = height
     sheet.page_setup.orientation = "landscape" if spec.landscape else "portrait"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0

@@ -8,13 +8,13 @@ worker, the GMT quarterly review and the per-worker result CSV.
 formulas, computed by Excel or LibreOffice on open, nothing installed) or ``cw`` (the add-in's
 ``CW_`` functions, for xlwings users).
 
-Every workbook carries the model's values as cached values. A ``cw`` workbook is also
-recalculated before it is written: the builder writes it to a scratch folder, the headless
-engine (``addin.engine``) calculates every formula, and the engine's copy, formulas and
-computed values, is saved in the demo folder; cells that end in an error are reported in
-``Demo.errors``. A native workbook is written as the builder writes it: its Summary and
-Caseload carry the model's figures and the spreadsheet application calculates the working
-sheets on open (tests prove LibreOffice gets the model's figures).
+Every workbook is recalculated before it is written: the builder writes it (with the values
+the model computed cached in it) to a scratch folder, the headless engine (``addin.engine``)
+calculates every formula, native working sheets included, and the engine's copy, formulas and
+computed values, is saved in the demo folder. Cells that end in an error are reported in
+``Demo.errors``. Where the engine cannot be imported, the builder's workbooks are written as
+they are: the model's figures cached, the native working sheets calculated by the spreadsheet
+application on open.
 """
 
 from __future__ import annotations
@@ -75,9 +75,8 @@ class Demo:
     """What the demo wrote, and the data it computed it from.
 
     ``functions`` is the form of the workbooks (native or cw). ``recalculated_by`` is
-    ``"engine"`` (the headless engine calculated every formula of the cw workbooks) or
-    ``"pure functions"`` (native workbooks, or the engine could not be imported: the builder's
-    values, the model's, stand);
+    ``"engine"`` (the headless engine calculated every formula) or ``"pure functions"`` (the
+    engine could not be imported: the builder's values, the model's, stand);
     ``errors`` lists each formula cell that ended in an error, as ``file: Sheet!A1: #CODE
     (reason)``.
     """
@@ -114,7 +113,7 @@ class RecalculatingWriter:
 
     def save(self, spec: WorkbookSpec, path: Path) -> list[str]:
         """Write ``spec`` to ``path``; the error cells of its recalculation."""
-        if self.workbook_class is None or spec.native:
+        if self.workbook_class is None:
             save_workbook(spec, path)
             return []
         built = self.scratch / f"built-{path.name}"
@@ -184,8 +183,8 @@ def build_demo(
     """Write the demo workbooks and the per-worker result CSV into ``folder``.
 
     ``functions`` is ``native`` or ``cw`` (module docstring). ``engine`` gives the engine's
-    ``Workbook`` class that recalculates ``cw`` workbooks, or ``None`` to keep the pure
-    model's values (what happens when the engine cannot be imported).
+    ``Workbook`` class, or ``None`` to keep the pure model's values (what happens when the
+    engine cannot be imported).
     """
     if functions not in FUNCTIONS:
         raise ValueError(f"functions must be one of {', '.join(FUNCTIONS)}, not {functions!r}")
@@ -194,7 +193,7 @@ def build_demo(
     service = synthetic_service(policy, seed)
     history = service_history(service, policy)
     demo = Demo(folder, service, history, functions=functions)
-    workbook_class = engine() if functions == "cw" else None
+    workbook_class = engine()
     demo.recalculated_by = "engine" if workbook_class is not None else "pure functions"
     with tempfile.TemporaryDirectory(prefix="caseload-demo-") as scratch:
         writer = RecalculatingWriter(Path(scratch), workbook_class)

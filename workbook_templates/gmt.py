@@ -163,6 +163,7 @@ def _review_sheet(
         )
         header = [h.format(n=policy.escalate_after_months) for h in REVIEW_HEADERS]
         sheet.row(f"A{top + 1}", header, style="header")
+        sheet.heights[top + 1] = 45  # headers in words wrap onto three lines
         rows = _block(sheet, policy, teams, top + 2, month_cell, data, frame, f"$C${top}", missing)
         trend_rows.append(rows)
         last = top + 2 + len(teams)
@@ -182,6 +183,8 @@ def _review_sheet(
                   style="header", cached=sheet.cells[f"{letter}{latest + 1}"].value)  # fmt: skip
     _chart_data(sheet, f"A{latest + 2}:H{latest + 1 + len(teams)}", "AB", bar_top + 1, "AEFGH")
     last = bar_top + len(teams)
+    # the review prints; the charts' data beside it (from column W) does not
+    sheet.print_area = f"A1:{get_column_letter(len(REVIEW_HEADERS))}{bar_top + 30}"
     sheet.charts.append(
         Chart(
             kind="bar",

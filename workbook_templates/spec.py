@@ -130,7 +130,11 @@ class Chart:
 
 @dataclass
 class Sheet:
-    """One worksheet: cells, input tables, validations, formats, charts and protection."""
+    """One worksheet: cells, input tables, validations, formats, charts and protection.
+
+    ``heights`` are row heights in points (a wrapped header needs one); ``print_area`` limits
+    what prints (a chart's data or spare formula rows need not).
+    """
 
     title: str
     cells: dict[str, Cell] = field(default_factory=dict)
@@ -144,7 +148,9 @@ class Sheet:
     protect: bool = False
     landscape: bool = True
     print_title_rows: str | None = None
+    print_area: str | None = None
     tab_colour: str | None = None
+    heights: dict[int, float] = field(default_factory=dict)
 
     def put(self, ref: str, value: Any = None, **options: Any) -> Cell:
         """Set the cell at ``ref`` and return it."""

@@ -185,17 +185,20 @@ def _header_panel(
     formulas: PolicyFormulas,
 ) -> None:
     labels = [
-        ("worker_id", worker.get("worker_id")),
-        ("team", worker.get("team")),
-        ("role", worker.get("role")),
-        ("fte", worker.get("fte")),
-        ("asye_months at first month", worker.get("asye_months")),
-        ("reduction_pct", worker.get("reduction_pct")),
-        ("months over maximum before this record", before),
-        ("supervisor", supervisor or None),
-    ]
-    for offset, (label, value) in enumerate(labels, start=4):
-        sheet.put(f"A{offset}", label, style="label")
+        ("Worker ID", worker.get("worker_id"), ""),
+        ("Team", worker.get("team"), "Team code (Policy sheet)"),
+        ("Role", worker.get("role"), "Role code (Policy sheet)"),
+        ("FTE", worker.get("fte"), "Above 0, at most 1"),
+        ("ASYE months at start", worker.get("asye_months"),
+         "Months into the assessed year at this record's first month (ASYE only)"),
+        ("Protected time (%)", worker.get("reduction_pct"),
+         "Reduction for protected time agreed (training, union duties, phased return), 0-100"),
+        ("Months over before", before,
+         "Consecutive months over maximum before this record's first month"),
+        ("Supervisor", supervisor or None, ""),
+    ]  # fmt: skip
+    for offset, (label, value, help_text) in enumerate(labels, start=4):
+        sheet.put(f"A{offset}", label, style="label", comment=help_text or None)
         sheet.put(f"C{offset}", value, style="input", locked=False)
     sheet.validations += [
         Validation("C5", choices=list(policy.teams)),
@@ -206,14 +209,14 @@ def _header_panel(
     range_max, capacity_max = _policy_figures(worker, policy, 1)
     uses_cw = not formulas.native
     if formulas.native:
-        sheet.put("I4", "team's place in policy", style="note")
-        sheet.put("I5", "role's place in policy", style="note")
+        sheet.put("I4", "Team's place in the policy", style="subtitle")
+        sheet.put("I5", "Role's place in the policy", style="subtitle")
         team_no, role_no = _places(worker, policy)
         sheet.put(TEAM_NO.replace("$", ""), formulas.team_no(), style="formula", cached=team_no)
         sheet.put(ROLE_NO.replace("$", ""), formulas.role_no(), style="formula", cached=role_no)
-    sheet.put("E4", "team range max (policy)", style="label")
+    sheet.put("E4", "Team range max (policy)", style="label")
     sheet.put("H4", formulas.range_max(), style="formula", cached=range_max[0], uses_cw=uses_cw)
-    sheet.put("E5", "capacity max at first month (policy)", style="label")
+    sheet.put("E5", "Capacity max, first month", style="label")
     sheet.put(
         "H5",
         formulas.capacity_max(ASYE_MONTHS),
@@ -222,22 +225,22 @@ def _header_panel(
         uses_cw=uses_cw,
         number_format="0.00",
     )
-    sheet.put("E6", "escalate after (months over maximum)", style="label")
+    sheet.put("E6", "Escalate after (months over)", style="label")
     sheet.put(
         "H6",
         f"={lookup(policy, chr(34) + 'escalate_after_months' + chr(34))}",
         style="formula",
         cached=policy.escalate_after_months,
     )
-    sheet.put("E7", "service aim (children per FTE)", style="label")
+    sheet.put("E7", "Service aim (children/FTE)", style="label")
     sheet.put(
         "H7",
         f"={lookup(policy, chr(34) + 'service_aim' + chr(34))}",
         style="formula",
         cached=policy.service_aim,
     )
-    sheet.put("E9", "months flagged: reason missing", style="label")
-    sheet.put("E10", "months flagged: escalate", style="label")
+    sheet.put("E9", "Months: reason missing", style="label")
+    sheet.put("E10", "Months: escalate", style="label")
     last = FIRST_ROW + MONTH_ROWS - 1
     flag, action = LETTERS["reason_flag"], LETTERS["action"]
     sheet.put(
@@ -266,6 +269,7 @@ def _month_table(
 ) -> None:
     header_row = FIRST_ROW - 1
     sheet.row(f"A{header_row}", [header for header, _, _, _ in COLUMNS], style="header")
+    sheet.heights[header_row] = 60  # headers in words wrap onto four lines
     computed = computed_columns(months, policy, before)
     starts = month_starts(first_month)
     policy_capacity = _policy_figures(worker, policy, MONTH_ROWS)[1]

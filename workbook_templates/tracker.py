@@ -229,6 +229,7 @@ def _native_summary(
         [values.get((r, c), "") for c in range(1, len(RESULT_COLUMNS) + 1)]
         for r in range(2, caseload_last + 1)
     ]
+    filled = [row for row in result[1:] if any(value != "" for value in row)]
     status_col, breach_col = _result_layout(sheet, last_row)
     _service_panel(sheet, result, status_col, breach_col, last_row, uses_cw=False)
     row = 5 + 6
@@ -242,6 +243,11 @@ def _native_summary(
     )
     _unallocated_panel(sheet, policy, cases_rows, case_size)
     sheet.widths["A"] = 12
+    sheet.widths["O"] = 27
+    sheet.heights[SUMMARY_TOP] = 45  # the headers in words wrap onto three lines
+    # print the per-worker table: the rows in use and some to spare, not the whole headroom
+    in_use = SUMMARY_TOP + max(len(filled) + 20, 40)
+    sheet.print_area = f"A1:{get_column_letter(len(RESULT_COLUMNS))}{min(in_use, last_row)}"
     return sheet
 
 
