@@ -146,11 +146,20 @@ def test_formulas_are_live_a_changed_fte_and_category_change_the_figures(tmp_pat
             data = source.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":  # Workers: A's FTE 1 -> 0.5
                 data = re.sub(rb'(<c r="D2"[^>]*>)<v>1</v>', rb"\g<1><v>0.5</v>", data)
+            if item.filename == "xl/worksheets/sheet2.xml":  # Cases: c0 CIN -> PROC
+                data, count = re.subn(
+                    rb'<c r="D2"[^>]*>.*?</c>',
+                    rb'<c r="D2" t="inlineStr"><is><t>PROC</t></is></c>',
+                    data,
+                )
+                assert count == 1
             target.writestr(item, data)
     [recalculated] = recalculate_many([edited], tmp_path / "lo")
     rows = caseload_rows(recalculated)
     capacity_max = RESULT_COLUMNS.index("capacity_max")
     assert rows[1][capacity_max] == pytest.approx(9.0)  # 18 x 0.5
-    assert rows[1][RESULT_COLUMNS.index("status")] == "over"  # 10 wu > 9
+    # A: nine CIN cases (level 2: 1.0) and one in care proceedings (level 4: 1.5)
+    assert rows[1][RESULT_COLUMNS.index("weighted")] == pytest.approx(10.5)
+    assert rows[1][RESULT_COLUMNS.index("status")] == "over"  # 10.5 wu > 9
     # B: four CP children of one family: 1.25 + 3 x 0.625, one family, cp_families 1
     assert rows[2][RESULT_COLUMNS.index("weighted")] == pytest.approx(3.125)
