@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from udfs.capacity import experience_factor, team_range
 from udfs.policy import PRESETS, PolicyError, load_policy, policy_from_table, policy_table, preset
 
 
@@ -18,13 +19,13 @@ def test_every_preset_loads_names_its_source_and_round_trips_through_a_table(nam
 
 
 def test_presets_differ_as_the_policy_model_says():
-    assert preset("gateshead").range_for("LC", under_18=True) == (16, 18)
-    assert preset("walsall").range_for("LC", under_18=True) == (0, 15)
-    assert preset("walsall").experience_factor("ASYE", 12) == 0.8
-    assert preset("gateshead").experience_factor("ASYE", 12) == pytest.approx(1.0)
-    assert preset("gateshead").experience_factor("ASYE", 3) == pytest.approx(0.85)
+    assert team_range("LC", preset("gateshead"), under_18=True) == (16, 18)
+    assert team_range("LC", preset("walsall"), under_18=True) == (0, 15)
+    assert experience_factor("ASYE", 12, preset("walsall")) == 0.8
+    assert experience_factor("ASYE", 12, preset("gateshead")) == pytest.approx(1.0)
+    assert experience_factor("ASYE", 3, preset("gateshead")) == pytest.approx(0.85)
     assert all(
-        preset("wales-scrutiny").range_for(t) == (20, 28) for t in preset("wales-scrutiny").teams
+        team_range(t, preset("wales-scrutiny")) == (20, 28) for t in preset("wales-scrutiny").teams
     )
     assert all(not team.caps for team in preset("laming").teams.values())
     assert preset("gateshead").teams["SGCP"].caps == {"proceedings_families": 3, "cp_families": 3}
@@ -37,8 +38,8 @@ def test_a_council_file_extends_a_preset(tmp_path):
         "teams:\n  AI: {name: Front door, min: 12, max: 15}\n"
     )
     policy = load_policy(str(path))
-    assert policy.service_aim == 17 and policy.range_for("AI") == (12, 15)
-    assert policy.range_for("SGCP") == (16, 18)
+    assert policy.service_aim == 17 and team_range("AI", policy) == (12, 15)
+    assert team_range("SGCP", policy) == (16, 18)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,6 @@ def test_policy_table_overrides_one_value_and_rejects_unknown_keys():
     policy = policy_from_table(
         [["key", "value"], ["preset", "walsall"], ["teams.AI.max", 14], [None, None]]
     )
-    assert policy.range_for("AI") == (0, 14) and policy.range_for("LAC") == (0, 15)
+    assert team_range("AI", policy) == (0, 14) and team_range("LAC", policy) == (0, 15)
     with pytest.raises(PolicyError, match="unknown key 'service_aimz'"):
         policy_from_table([["preset", "gateshead"], ["service_aimz", 3]])

@@ -46,6 +46,18 @@ def team_ranges(
     return low, high
 
 
+def team_range(team: str, policy: Policy, under_18: bool = False) -> tuple[float, float]:
+    """(min, max) of one team's range: ``team_ranges`` for a single worker."""
+    low, high = team_ranges(pd.Series([team]), np.array([under_18]), policy)
+    return float(low[0]), float(high[0])
+
+
+def experience_factor(role: str, asye_months: float | None, policy: Policy) -> float:
+    """One worker's experience factor: ``experience_factors`` for a single worker."""
+    months = np.nan if asye_months is None else float(asye_months)
+    return float(experience_factors(pd.Series([role]), pd.Series([months]), policy)[0])
+
+
 def capacities(
     team: pd.Series,
     role: pd.Series,

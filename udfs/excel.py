@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from udfs.capacity import capacities, load_pct
+from udfs.capacity import capacities, load_pct, team_range
 from udfs.errors import CellError
 from udfs.escalation import escalation, months_over
 from udfs.intake import (
@@ -331,7 +331,7 @@ def CW_RANGE(team: Any, bound: Any = "both", under_18: Any = False, policy: Any 
         if key not in rules.teams:
             out.append([CellError(f"CW_RANGE row {position}: unknown team {code!r}")])
             continue
-        low, high = rules.range_for(key, _truthy(under_18))
+        low, high = team_range(key, rules, _truthy(under_18))
         out.append([low, high] if which == "both" else [high if which == "max" else low])
     return out
 

@@ -11,7 +11,6 @@ from; every other row overrides one value. ``policy_from_table`` reads it back.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -142,22 +141,6 @@ class Policy(_Strict):
         if "ASYE" not in self.roles:
             raise ValueError("roles: the ASYE role is required")
         return self
-
-    def range_for(self, team: str, under_18: bool = False) -> tuple[float, float]:
-        """(min, max) of a team's range; the under-18 band where the team has one and asked."""
-        record = self.teams[team]
-        if under_18 and record.under_18 is not None:
-            return record.under_18.min, record.under_18.max
-        return record.min, record.max
-
-    def experience_factor(self, role: str, asye_months: float | None = None) -> float:
-        """Share of a full caseload a worker in ``role`` carries (0-1)."""
-        record = self.roles[role]
-        if record.ramp_to is None or record.ramp_months is None:
-            return record.factor
-        months = 0.0 if asye_months is None or math.isnan(asye_months) else asye_months
-        share = min(max(months, 0.0), record.ramp_months) / record.ramp_months
-        return record.factor + (record.ramp_to - record.factor) * share
 
 
 def _split_list(value: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from udfs.capacity import team_range
 from udfs.caps import distinct_pairs
 from udfs.model import Weighing
 from udfs.policy import Policy
@@ -94,7 +95,7 @@ def _team_row(
     fte = float(workers["fte"].to_numpy()[holding].sum())
     children = int(workers["children"].to_numpy()[mask].sum())
     weighted = float(workers["weighted"].to_numpy()[mask].sum())
-    low, high = (np.nan, np.nan) if service else policy.range_for(code)
+    low, high = (np.nan, np.nan) if service else team_range(code, policy)
     by_category = open_cases["category"].value_counts()
     return {
         "team": code,

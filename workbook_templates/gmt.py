@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from udfs.capacity import team_range
 from udfs.policy import Policy
 from udfs.teams import SERVICE, team_columns
 from workbook_templates.common import instructions_sheet, lookup, policy_sheet
@@ -248,7 +249,7 @@ def _block(
         children = float(rec.get("children", 0) or 0)
         wpf = rec.get("weighted_per_fte")
         wpf = None if wpf is None or wpf != wpf else float(wpf)
-        low, high = policy.range_for(code)
+        low, high = team_range(code, policy)
         cpf = children / fte if fte > 0 else ""
         other = sum(
             int(rec.get(f"unallocated_{c}", 0) or 0)

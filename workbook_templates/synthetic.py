@@ -14,7 +14,9 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from udfs.capacity import capacities
 from udfs.intake import CASE_FIELDS, WORKER_COLUMNS
 from udfs.policy import Policy
 
@@ -187,10 +189,17 @@ def _pick_overloaded(service: SyntheticService, rng: np.random.Generator) -> dic
 
 
 def _capacity(worker: dict[str, Any], policy: Policy) -> float:
-    team = policy.teams[worker["team"]]
-    factor = policy.experience_factor(worker["role"], worker["asye_months"])
-    cut = 1 - (worker["reduction_pct"] or 0) / 100
-    return team.max * worker["fte"] * factor * cut
+    """The worker's capacity at the top of the range (the model's own step)."""
+    _, high = capacities(
+        pd.Series([worker["team"]]),
+        pd.Series([worker["role"]]),
+        pd.Series([worker["fte"]], dtype=float),
+        pd.Series([worker["asye_months"]], dtype=float),
+        pd.Series([worker["reduction_pct"] or 0], dtype=float),
+        np.array([False]),
+        policy,
+    )
+    return float(high[0])
 
 
 def _fill(
