@@ -160,3 +160,15 @@ def test_a_rejected_row_marks_the_team_figures_it_would_have_changed_incomplete(
     assert flags == {"AI": True, "CWD": False, "LAC": True, "LC": False, "SERVICE": True}
     clean = CW_TEAMS(workers[:2] + workers[3:], [cases[0], cases[1], cases[3], cases[5]])
     assert not any(row[clean[0].index("incomplete")] for row in clean[1:])
+
+
+def test_capacity_reads_workers_fields_as_the_tracker_does():
+    """One reader: a reduction typed as 150% is rejected (it was -9.0 when CW_CAPACITY had its
+    own bounds), 20% reads as 20, and FTE 1.5 is rejected as in a tracker."""
+    out = CW_CAPACITY(
+        [["AI"], ["AI"], ["AI"]], [["SW"], ["SW"], ["SW"]], [[1], [1], [1.5]],
+        reduction_pct=[["150%"], ["20%"], [None]],
+    )  # fmt: skip
+    assert isinstance(out[0][0], CellError) and "reduction_pct is above 100" in out[0][0].reason
+    assert out[1][0] == pytest.approx(18 * 0.8)
+    assert isinstance(out[2][0], CellError) and "FTE" in out[2][0].reason

@@ -28,22 +28,17 @@ from udfs.intake import (
     FieldReader,
     Intake,
     RawTable,
+    case_fields,
     is_blank_cell,
     parse_date_text,
     read_tracker,
+    worker_fields,
 )
 from udfs.model import RESULT_COLUMNS, family_codes, weigh
 from udfs.policy import Policy, PolicyError, load_policy, policy_from_table, policy_table
 from udfs.status import worker_status
 from udfs.teams import team_figures
-from udfs.weights import (
-    ACTIVE,
-    AWAITING_CLOSURE,
-    STATUSES,
-    case_weights,
-    separately_capped,
-    sibling_factors,
-)
+from udfs.weights import counted_weights
 
 CATEGORY = "Caseload weighting"
 POLICY_DOC = (
@@ -225,33 +220,15 @@ def CW_CASE_WEIGHT(
         family_id=family_id,
     )
     reader = _read("CW_CASE_WEIGHT", frame, CASE_FIELDS, ("category",))
-    cats = reader.codes("category", {c: c for c in rules.categories}, "category", required=True)
-    levels = reader.level()
-    states = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
-    states = np.where(states == "", ACTIVE, states)
-    distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
-    unstable = reader.yes_no("placement_unstable")
+    cases = pd.DataFrame(case_fields(reader, rules))
     usable = ~reader.bad & ~reader.blank
-    weights = case_weights(
-        np.where(usable, cats, next(iter(rules.categories))),
-        np.where(usable, levels, np.nan),
-        states,
-        distance,
-        unstable,
-        rules,
-    )
+    # a row that cannot be read is weighed as nothing: it shows its error, the others stand
+    cases["category"] = np.where(usable, cases["category"], next(iter(rules.categories)))
     workers = reader.ids("worker_id", required=False)
     worker_code = np.where(usable & (workers != ""), pd.factorize(workers)[0], -1)
-    in_range = ~separately_capped(cats, rules) & usable
-    factors = sibling_factors(
-        worker_code,
-        family_codes(reader.ids("family_id", required=False)),
-        weights,
-        states == AWAITING_CLOSURE,
-        in_range,
-        rules.weights.sibling_factor,
-    )
-    return _with_errors(np.where(in_range, weights * factors, 0.0), reader, "CW_CASE_WEIGHT")
+    family_code = family_codes(reader.ids("family_id", required=False))
+    counted = counted_weights(cases, worker_code, family_code, rules)
+    return _with_errors(np.where(usable, counted, 0.0), reader, "CW_CASE_WEIGHT")
 
 
 @xw.func(category=CATEGORY)
@@ -288,21 +265,15 @@ def CW_CAPACITY(
     )
     young = _column(under_18) or [False]
     reader = _read("CW_CAPACITY", frame, WORKER_FIELDS, ("team", "role", "fte"))
-    teams = reader.codes("team", {c: c for c in rules.teams}, "team", required=True)
-    roles = reader.codes("role", {c: c for c in rules.roles}, "role", required=True)
-    ftes, _ = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)
-    reader.reject("fte", reader.empty("fte"), "FTE is blank")
-    months, _ = reader.number("asye_months", 0.0, np.inf, "asye_months")
-    cut, cut_pct = reader.number("reduction_pct", 0.0, 100.0, "reduction_pct")
-    cut = np.where(cut_pct, cut * 100.0, cut)
+    fields = worker_fields(reader, rules, date.today())
     usable = ~reader.bad & ~reader.blank
     young_flags = np.array([_truthy(v) for v in (young * len(frame) if len(young) == 1 else young)])
     low, high = capacities(
-        np.where(usable, teams, next(iter(rules.teams))),
-        np.where(usable, roles, next(iter(rules.roles))),
-        np.where(usable, ftes, 0.0),
-        months,
-        np.nan_to_num(cut),
+        np.where(usable, fields["team"], next(iter(rules.teams))),
+        np.where(usable, fields["role"], next(iter(rules.roles))),
+        np.where(usable, fields["fte"], 0.0),
+        fields["asye_months"],
+        fields["reduction_pct"],
         young_flags[: len(frame)],
         rules,
     )

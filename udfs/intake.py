@@ -481,10 +481,11 @@ def _reason_for(reason: str | list[str] | Callable[[int], str], position: int) -
     return reason(position)
 
 
-def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFrame, FieldReader]:
-    """Workers from a raw table, blank rows left out; ``rejected`` marks rows not to use."""
-    reader = FieldReader(raw, WORKER_FIELDS)
-    worker_id = reader.ids("worker_id", required=True)
+def worker_fields(reader: FieldReader, policy: Policy, as_at: date) -> dict[str, np.ndarray]:
+    """A worker's fields other than worker_id, read and checked as tracker-format.md says:
+    team, role, fte, asye_months (or months since asye_start), agency, reduction_pct (a
+    percentage-formatted ``20%`` is 20). The one reader of these fields: ``read_workers`` and
+    the CW_ functions that take worker columns both call it."""
     team = reader.codes("team", {c: c for c in policy.teams}, "team", required=True)
     role = reader.codes("role", {c: c for c in policy.roles}, "role", required=True)
     fte, _ = reader.number("fte", 0.0, 1.0, "FTE", low_open=True)  # 50% is already 0.5
@@ -510,16 +511,26 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     reduction = np.where(reduction_pct, reduction * 100.0, reduction)
     with np.errstate(invalid="ignore"):
         reader.reject("reduction_pct", reduction > 100, "reduction_pct is above 100")
+    return {
+        "team": team,
+        "role": role,
+        "fte": fte,
+        "asye_months": months,
+        "agency": agency,
+        "reduction_pct": np.nan_to_num(reduction, nan=0.0),
+    }
+
+
+def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFrame, FieldReader]:
+    """Workers from a raw table, blank rows left out; ``rejected`` marks rows not to use."""
+    reader = FieldReader(raw, WORKER_FIELDS)
+    worker_id = reader.ids("worker_id", required=True)
+    fields = worker_fields(reader, policy, as_at)
     duplicate = reader.first_wins(worker_id, "worker_id")
     frame = pd.DataFrame(
         {
             "worker_id": worker_id,
-            "team": team,
-            "role": role,
-            "fte": fte,
-            "asye_months": months,
-            "agency": agency,
-            "reduction_pct": np.nan_to_num(reduction, nan=0.0),
+            **fields,
             # the first row of a duplicated id stands, but its worker is incomplete
             "incomplete": _member(worker_id, worker_id[duplicate]),
             "row": raw.first_row + np.arange(reader.n),
@@ -527,6 +538,28 @@ def read_workers(raw: RawTable, policy: Policy, as_at: date) -> tuple[pd.DataFra
     )
     frame["rejected"] = reader.bad
     return frame[~reader.blank].reset_index(drop=True), reader
+
+
+def case_fields(reader: FieldReader, policy: Policy) -> dict[str, np.ndarray]:
+    """A case's own fields, read and checked as tracker-format.md says: category, level (blank:
+    the category's default), status (blank: active), distance_miles, placement_unstable, age.
+    The one reader of these fields: ``read_cases`` and ``CW_CASE_WEIGHT`` both call it."""
+    category = reader.codes(
+        "category", {c: c for c in policy.categories}, "category", required=True
+    )
+    level = reader.level()
+    status = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
+    distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
+    unstable = reader.yes_no("placement_unstable")
+    age, _ = reader.number("age", 0.0, 150.0, "age")
+    return {
+        "category": category,
+        "level": level,
+        "status": np.where(status == "", ACTIVE, status),
+        "distance_miles": distance,
+        "placement_unstable": unstable,
+        "age": age,
+    }
 
 
 def read_cases(
@@ -539,15 +572,7 @@ def read_cases(
     worker_id = reader.ids("worker_id", required=False)
     team = reader.codes("team", {c: c for c in policy.teams}, "team", required=False)
     family_id = reader.ids("family_id", required=False)
-    category = reader.codes(
-        "category", {c: c for c in policy.categories}, "category", required=True
-    )
-    level = reader.level()
-    status = reader.codes("status", {s: s for s in STATUSES}, "status", required=False)
-    status = np.where(status == "", ACTIVE, status)
-    distance, _ = reader.number("distance_miles", 0.0, np.inf, "distance_miles")
-    unstable = reader.yes_no("placement_unstable")
-    age, _ = reader.number("age", 0.0, 150.0, "age")
+    fields = case_fields(reader, policy)
 
     known = set(workers["worker_id"])
     allocated = worker_id != ""
@@ -566,12 +591,7 @@ def read_cases(
             "worker_id": worker_id,
             "team": team,
             "family_id": family_id,
-            "category": category,
-            "level": level,
-            "status": status,
-            "distance_miles": distance,
-            "placement_unstable": unstable,
-            "age": age,
+            **fields,
             "row": raw.first_row + np.arange(reader.n),
         }
     )
