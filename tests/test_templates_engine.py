@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from addin.engine import Workbook, XlError
 from addin.engine.references import parse_cell
@@ -143,11 +144,23 @@ def test_engine_equals_the_values_the_builder_cached(service, tmp_path: Path, na
     assert compared > 100
 
 
+def unexpected_errors(book: Workbook) -> list[Any]:
+    """The engine's error cells but a chart's gap for a month with no figures
+    (``=IF(ISNUMBER(x),x,NA())``, #N/A on purpose)."""
+    gaps = {
+        (sheet, f"{get_column_letter(col)}{row}")
+        for sheet, cells in book.formulas.items()
+        for (row, col), formula in cells.items()
+        if "NA()" in formula.text
+    }
+    return [e for e in book.errors if not (e.code == "#N/A" and (e.sheet, e.cell) in gaps)]
+
+
 @pytest.mark.parametrize("path", sorted(BUILT.glob("*.xlsx")), ids=lambda p: p.stem)
 def test_shipped_templates_recalculate_without_error_cells(path: Path) -> None:
     book = Workbook.load(path)
     book.calculate()
-    assert book.errors == []
+    assert unexpected_errors(book) == []
     assert sum(len(cells) for cells in book.formula_cells().values()) > 100
 
 
@@ -162,7 +175,7 @@ def test_blank_gmt_month_headings_stay_blank() -> None:
     book.calculate()
     assert book.get("Review!B45") == "Jan 2025"
     assert book.get("Review!D58") == "Mar 2025"
-    assert book.errors == []
+    assert unexpected_errors(book) == []
 
 
 def test_writer_recalculates_with_the_engine(service, tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ def weigh(
             "status": status,
             "breaches": breaches(workers["team"], counts, policy),
             "agency": workers["agency"].to_numpy(dtype=bool),
-            "asye": workers["role"].to_numpy() == "ASYE",
+            "asye": np.isin(workers["role"].to_numpy(), policy.roles_where("newly_qualified")),
             "incomplete": workers["incomplete"].to_numpy(dtype=bool),
         }
     )

@@ -21,6 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 PRESETS = ("gateshead", "walsall", "wales-scrutiny", "laming")
 DEFAULT_PRESET = "gateshead"
+MAX_POLICY_BYTES = 1024 * 1024
+"""Largest policy (or mapping) file read: 1 MiB; checked before it is read."""
+MAX_YAML_NODES = 20_000
+"""Most YAML nodes in a policy or mapping, counted with every alias expanded (alias bombs)."""
+MAX_YAML_DEPTH = 32
+"""Deepest nesting of a policy or mapping."""
 
 
 class PolicyError(ValueError):
@@ -28,7 +34,7 @@ class PolicyError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Band(_Strict):
@@ -65,18 +71,30 @@ class Weights(_Strict):
         return levels
 
 
+REPORTING_GROUPS = ("child_protection", "looked_after", "child_in_need", "other")
+
+
 class Category(_Strict):
+    """A case category. ``group`` is its reporting group: the returns, the history and the GMT
+    review count child protection, looked-after and child-in-need cases by it."""
+
     name: str
     default_level: int = Field(ge=1, le=4)
     placement_modifiers: bool = False
     separately_capped: bool = False
+    group: Literal["child_protection", "looked_after", "child_in_need", "other"] = "other"
 
 
 class Role(_Strict):
+    """A role. ``newly_qualified`` marks the assessed first year (ASYE headcount);
+    ``team_manager`` the role that holds unallocated cases (the returns count them)."""
+
     name: str
     factor: float = Field(ge=0, le=1)
     ramp_to: float | None = Field(None, ge=0, le=1)
     ramp_months: float | None = Field(None, gt=0)
+    newly_qualified: bool = False
+    team_manager: bool = False
 
     @model_validator(mode="after")
     def _ramp_complete(self) -> Role:
@@ -142,6 +160,15 @@ class Policy(_Strict):
             raise ValueError("roles: the ASYE role is required")
         return self
 
+    def categories_in(self, group: str) -> list[str]:
+        """The category codes of a reporting group (``child_protection``, ``looked_after``,
+        ``child_in_need``, ``other``)."""
+        return [code for code, record in self.categories.items() if record.group == group]
+
+    def roles_where(self, flag: str) -> list[str]:
+        """The role codes with a flag set (``newly_qualified``, ``team_manager``)."""
+        return [code for code, record in self.roles.items() if getattr(record, flag)]
+
 
 def _split_list(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lower() != "all":
@@ -178,16 +205,86 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
+class YamlLimitError(ValueError):
+    """A YAML document beyond ``MAX_YAML_NODES`` or ``MAX_YAML_DEPTH``."""
+
+
+def _check_node(root: yaml.Node | None) -> None:
+    """Walk the composed document as construction would see it (an alias counts again each
+    time it is used) and stop at the first limit passed, long before an alias bomb expands."""
+    if root is None:
+        return
+    count = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES:
+            raise YamlLimitError(
+                f"more than {MAX_YAML_NODES:,} values once aliases are expanded (the limit)"
+            )
+        if depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(f"nested more than {MAX_YAML_DEPTH} levels deep (the limit)")
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend(((key, depth + 1), (value, depth + 1)))
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with limits: ``YamlLimitError`` for a document of more than
+    ``MAX_YAML_NODES`` values (aliases expanded) or nested deeper than ``MAX_YAML_DEPTH``,
+    checked on the composed nodes before any Python object is built."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        _check_node(node)
+        return None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: Path, what: str = "policy file") -> Any:
+    """A YAML file read within the limits: at most ``MAX_POLICY_BYTES`` (checked before
+    reading; a folder, device or pipe is refused), then ``load_yaml``. Raises ``OSError``,
+    ``yaml.YAMLError`` or ``YamlLimitError``; the caller names the file."""
+    if not path.is_file():
+        raise YamlLimitError("not a regular file")
+    size = path.stat().st_size
+    if size > MAX_POLICY_BYTES:
+        raise YamlLimitError(
+            f"{size:,} bytes (the limit for a {what} is {MAX_POLICY_BYTES:,} bytes)"
+        )
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read(MAX_POLICY_BYTES + 1)
+    if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
+        raise YamlLimitError(f"larger than the limit for a {what} ({MAX_POLICY_BYTES:,} bytes)")
+    return load_yaml(text)
+
+
 def _read_yaml(path: Path | None, text: str | None = None) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text if text is not None else path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"policy file {path}: cannot be read ({exc})") from None
+        data = load_yaml(text) if text is not None else read_yaml_file(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise PolicyError(f"policy file {path}: cannot be read ({reason})") from None
+    except YamlLimitError as exc:
+        raise PolicyError(f"policy file {path}: refused: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy file {path}: not valid YAML ({_yaml_where(exc)})") from None
     if not isinstance(data, dict):
         raise PolicyError(
             f"policy file {path}: expected a mapping of keys, got {type(data).__name__}"
         )
     return data
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    """Where a YAML error is (line and column) and what it is, without the text quoted."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
 
 
 def _preset_data(name: str) -> dict[str, Any]:
@@ -231,7 +328,7 @@ def load_policy(name_or_path: str | Path | Policy | None = None) -> Policy:
     if text.lower() in PRESETS:
         return preset(text.lower())
     path = Path(text)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise PolicyError(
             f"policy {text!r} is neither a preset ({', '.join(PRESETS)}) nor an existing file"
         )

@@ -4,8 +4,9 @@ Stockton-on-Tees Cabinet report, Children's Workload Pressures, 1 December 2011)
 ``Data`` holds each month's team figures as ``CW_TEAMS`` gives them (paste its result as values
 at each month end, or type them). ``Review`` shows, per team and for the service, for each month
 of the quarter: children per FTE and weighted per FTE against the team range and the service
-aim, workers over maximum and over for more than the policy's months, unallocated cases by
-category (CP, LAC, CIN, other), agency and ASYE headcount, and the teams above the service
+aim, workers over maximum and over for more than the policy's months, unallocated cases by the
+reporting group of their category (child protection, looked after, child in need, other: the
+policy's ``group`` of each category), agency and ASYE headcount, and the teams above the service
 average that need GMT agreement. All of it is native formulas (SUMIFS on Data, VLOOKUP on the
 Policy table), with native charts of average caseload by team against its range and of the
 trend over the quarter. A month of the quarter with no row in Data shows ``not available``
@@ -45,9 +46,9 @@ REVIEW_HEADERS = [
     "vs service aim",
     "workers over maximum",
     "over for more than {n} months",
-    "unallocated CP",
-    "unallocated LAC",
-    "unallocated CIN",
+    "unallocated child protection",
+    "unallocated looked after",
+    "unallocated child in need",
     "unallocated other",
     "agency",
     "ASYE",
@@ -251,11 +252,11 @@ def _block(
         wpf = None if wpf is None or wpf != wpf else float(wpf)
         low, high = team_range(code, policy)
         cpf = children / fte if fte > 0 else ""
-        other = sum(
-            int(rec.get(f"unallocated_{c}", 0) or 0)
-            for c in policy.categories
-            if c not in ("CP", "LAC", "CIN")
-        )
+        def unallocated(group: str, rec: dict[str, Any] = rec) -> tuple[str, int]:
+            codes = policy.categories_in(group)
+            formula = "+".join(pick(f"unallocated_{c}") for c in codes) or "0"
+            return formula, sum(int(rec.get(f"unallocated_{c}", 0) or 0) for c in codes)
+
         values = {
             "B": (pick("workers"), int(rec.get("workers", 0) or 0)),
             "C": (pick("case_holding_fte"), fte),
@@ -285,10 +286,10 @@ def _block(
             ),
             "L": (pick("workers_over"), int(rec.get("workers_over", 0) or 0)),
             "M": (pick("workers_over_long"), _int(rec.get("workers_over_long"))),
-            "N": (pick("unallocated_CP"), int(rec.get("unallocated_CP", 0) or 0)),
-            "O": (pick("unallocated_LAC"), int(rec.get("unallocated_LAC", 0) or 0)),
-            "P": (pick("unallocated_CIN"), int(rec.get("unallocated_CIN", 0) or 0)),
-            "Q": (f"{pick('unallocated')}-N{r}-O{r}-P{r}", other),
+            "N": unallocated("child_protection"),
+            "O": unallocated("looked_after"),
+            "P": unallocated("child_in_need"),
+            "Q": (f"{pick('unallocated')}-N{r}-O{r}-P{r}", unallocated("other")[1]),
             "R": (pick("agency"), int(rec.get("agency", 0) or 0)),
             "S": (pick("asye"), int(rec.get("asye", 0) or 0)),
             "U": (f"IF(C{r}=0,0,F{r}*C{r})", (wpf or 0.0) * fte if fte > 0 else 0),
@@ -482,7 +483,9 @@ def _instructions(policy: Policy) -> list[str]:
         f"({policy.service_aim:g}); weighted per FTE is beside it. Workers over for more than "
         f"{policy.escalate_after_months} months are those who should already have been escalated. "
         "A team above the service average is flagged: GMT agreement needed.",
-        "Unallocated cases are those held by team managers, by category (CP, LAC, CIN, other).",
+        "Unallocated cases are those held by team managers, by the reporting group of their "
+        "category on the Policy sheet (categories.<code>.group): child protection, looked after "
+        "(care proceedings included), child in need, other.",
         "A month with no row in Data shows 'not available' beside its month and in each "
         "figure: not yet pasted, or no snapshot of it in the monthly history.",
         "# Protection",
