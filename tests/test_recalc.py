@@ -280,3 +280,18 @@ def test_copy_of_copy_is_stable(book_path: Path, tmp_path: Path) -> None:
     second = Workbook.load(out)
     assert second.formula_cells() == first.formula_cells()
     shutil.copy(out, tmp_path / "two.xlsx")
+
+
+def test_the_engine_calls_the_plain_functions_without_importing_xlwings() -> None:
+    """The headless engine and the CW_ functions it calls import no Excel library."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from addin.engine import custom\n"
+        "assert 'CW_CAPACITY' in custom.custom_functions()\n"
+        "assert 'xlwings' not in sys.modules, 'xlwings imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from udfs.escalation import escalation, months_over
-from udfs.excel import weigh_ranges
+from udfs.functions import weigh_ranges
 from udfs.model import Weighing
 from udfs.policy import Policy
 from udfs.teams import team_figures

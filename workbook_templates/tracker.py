@@ -22,7 +22,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from udfs.excel import CW_WORKERS
+from udfs.functions import CW_WORKERS
 from udfs.intake import RawTable, read_tracker
 from udfs.model import RESULT_COLUMNS, RESULT_LABELS, weigh
 from udfs.native import CASELOAD, MIN_CASE_ROWS, MIN_WORKER_ROWS, PROBLEMS, native_sheets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -13,13 +14,77 @@ _FUNCTIONS: dict[str, Callable[..., Any]] | None = None
 
 
 def custom_functions() -> dict[str, Callable[..., Any]]:
-    """``EXCEL_FUNCTIONS`` of ``udfs.excel`` (imported on first use: it pulls in pandas)."""
+    """``EXCEL_FUNCTIONS`` of ``udfs.excel`` (imported on first use: it pulls in pandas),
+    each guarded so that a formula cannot name a policy file (``check_policy_argument``)."""
     global _FUNCTIONS
     if _FUNCTIONS is None:
-        from udfs.excel import EXCEL_FUNCTIONS
+        from udfs.functions import EXCEL_FUNCTIONS
 
-        _FUNCTIONS = dict(EXCEL_FUNCTIONS)
+        _FUNCTIONS = {name: _guarded(name, f) for name, f in EXCEL_FUNCTIONS.items()}
     return _FUNCTIONS
+
+
+class PolicyFileRefused(ValueError):
+    """A formula naming a policy file on this machine, which the engine does not read."""
+
+
+_ALLOW_POLICY_FILES: list[bool] = [False]
+
+
+class allow_policy_files:  # noqa: N801 - used as a context manager, like a function
+    """Within the block, a formula may name a policy file (``caseload recalc
+    --allow-policy-files``); outside it only presets and policy ranges are read."""
+
+    def __init__(self, allow: bool = True) -> None:
+        self.allow = allow
+
+    def __enter__(self) -> None:
+        _ALLOW_POLICY_FILES.append(self.allow)
+
+    def __exit__(self, *exc: object) -> None:
+        _ALLOW_POLICY_FILES.pop()
+
+
+def check_policy_argument(value: Any, function: str) -> None:
+    """``PolicyFileRefused`` when a formula's ``policy`` argument names anything but a preset,
+    a key/value range or the policy given on the command line: a workbook must never make the
+    engine read a file on this machine (``=CW_POLICY("/etc/x.yaml")``), unless
+    ``allow_policy_files`` is in force. The refused text is not repeated in the message (the
+    engine prefixes ``function``'s name to it)."""
+    if _ALLOW_POLICY_FILES[-1]:
+        return
+    single = value
+    while isinstance(single, list | tuple) and len(single) == 1:
+        single = single[0]
+    if isinstance(single, list | tuple) or single is None:
+        return  # a key/value range: it names presets only
+    text = str(single).strip()
+    if text == "" or text == (current_default_policy() or "").strip():
+        return
+    from udfs.policy import PRESETS
+
+    if text.lower() in PRESETS:
+        return
+    raise PolicyFileRefused(
+        f"the policy argument is not a preset ({', '.join(PRESETS)}) or a policy "
+        "range; a formula may not name a policy file (recalc --allow-policy-files allows it)"
+    )
+
+
+def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    position = policy_position(function)
+    if position is None:
+        return function
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > position:
+            check_policy_argument(args[position], name)
+        if "policy" in kwargs:
+            check_policy_argument(kwargs["policy"], name)
+        return function(*args, **kwargs)
+
+    return guarded
 
 
 def is_custom(name: str) -> bool:
