@@ -29,13 +29,12 @@ def cap_counts(
     policy: Policy,
 ) -> dict[str, np.ndarray]:
     """For every cap the policy defines, its count per worker (cases of every status)."""
-    codes = category.to_numpy()
     counts: dict[str, np.ndarray] = {}
     for key, rule in policy.caps.items():
         if rule.categories == "all":
-            mine = np.ones(len(codes), dtype=bool)
+            mine = np.ones(len(category), dtype=bool)
         else:
-            mine = lookup(codes, dict.fromkeys(rule.categories, True), False).astype(bool)
+            mine = lookup(category, dict.fromkeys(rule.categories, True), False).astype(bool)
         if rule.count == "cases":
             counts[key] = np.bincount(worker_code[mine & (worker_code >= 0)], minlength=n_workers)
         else:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from udfs.capacity import capacities, load_pct, under_18_majority
 from udfs.caps import breaches, cap_counts, distinct_pairs
+from udfs.lookup import coded
 from udfs.policy import Policy
 from udfs.status import worker_status
 from udfs.weights import AWAITING_CLOSURE, counted_weights
@@ -91,7 +92,8 @@ def weigh(
     n = len(workers)
     worker_code = pd.Index(workers["worker_id"]).get_indexer(cases["worker_id"])
     family_code = family_codes(cases["family_id"])
-    counted = counted_weights(cases, worker_code, family_code, policy)
+    category = coded(cases["category"])  # looked up a dozen times below: factorised once
+    counted = counted_weights(cases.assign(category=category), worker_code, family_code, policy)
     held = worker_code >= 0
     active = cases["status"].to_numpy() != AWAITING_CLOSURE
 
@@ -109,7 +111,7 @@ def weigh(
         under_18,
         policy,
     )
-    counts = cap_counts(cases["category"], worker_code, family_code, n, policy)
+    counts = cap_counts(category, worker_code, family_code, n, policy)
     status = worker_status(
         weighted, capacity_min, capacity_max, children, workers["incomplete"].to_numpy(bool)
     )

@@ -36,8 +36,12 @@ def case_weights(
     Separately capped categories get their weight here too; ``counted_weights`` leaves them out.
     """
     levels = effective_levels(category, level, policy)
-    level_weight = lookup(levels, {float(k): v for k, v in policy.weights.levels.items()}, np.nan)
-    level_weight = level_weight.astype(float)
+    by_level = np.full(5, np.nan)  # index = level (1-4): an integer index, no hashing
+    for level, weight in policy.weights.levels.items():
+        by_level[level] = weight
+    whole = np.nan_to_num(levels, nan=0.0)
+    known = (whole >= 1) & (whole <= 4) & (whole == np.round(whole))
+    level_weight = np.where(known, by_level[np.where(known, whole, 0).astype(int)], np.nan)
     placement = policy.weights.placement
     with_modifiers = lookup(
         category, {code: c.placement_modifiers for code, c in policy.categories.items()}, False
