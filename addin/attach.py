@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.tracker_io import open_workbook, read_raw_table
-from addin.xlsx_sheets import add_sheets
+from addin.xlsx_sheets import Text, add_sheets
 from udfs.intake import Intake, read_tracker
 from udfs.model import Weighing, weigh
 from udfs.native import (
@@ -88,7 +88,7 @@ def add_policy_sheet(source: Path, target: Path, policy: Policy) -> None:
 
     cells: dict[str, object] = {"A1": "key", "B1": "value"}
     for row, (key, value) in enumerate(policy_table(policy), start=2):
-        cells[f"A{row}"] = key
-        cells[f"B{row}"] = value
+        cells[f"A{row}"] = Text(key)
+        cells[f"B{row}"] = Text(value) if isinstance(value, str) else value
     sheet = NativeSheet(POLICY_SHEET, [], 2, 1, cells)
     add_sheets(source, target, [sheet])

@@ -40,35 +40,41 @@ def attach_command(
     Rejected rows are reported as `weigh` reports them, with the same exit status.
     """
     from addin.attach import attach
-    from addin.outputs import OutputError, check_output
+    from addin.messages import say
+    from addin.outputs import OutputError, atomic_output, check_output
     from addin.returns.mapping import MappingError, load_mapping, mapping_beside
     from addin.xlsx_sheets import PackageError
     from udfs.intake import TrackerUnusable
     from udfs.policy import PolicyError, load_policy
 
+    inputs = [tracker, *([mapping] if mapping else []), *_policy_file(policy)]
     try:
         rules = load_policy(policy)
-        if output.suffix.lower() != ".xlsx":
-            raise OutputError(f"{output}: the output must end in .xlsx")
-        check_output(output, [tracker])
+        check_output(output, inputs, (".xlsx",))
         rules_mapping = load_mapping(mapping) if mapping else mapping_beside(tracker)
-        job = attach(tracker, output, rules, rules_mapping, as_at.date() if as_at else date.today())
+        with atomic_output(output) as temporary:
+            job = attach(
+                tracker, temporary, rules, rules_mapping, as_at.date() if as_at else date.today()
+            )
     except (PolicyError, OutputError, TrackerUnusable, MappingError, PackageError) as exc:
         fail(str(exc))
         return
-    except OSError as exc:
-        fail(f"{output}: cannot be written ({exc.strerror or exc})")
+    except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
+        fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
         return
     for rejection in job.intake.rejections:
-        click.echo(f"rejected: {rejection}", err=True)
+        say(f"rejected: {rejection}")
     layout = job.layout
-    click.echo(
+    say(
         f"wrote {output}: Caseload and Problems compute on open in Excel 2019+ or LibreOffice; "
         f"room for Workers rows {layout.workers.first_row}-{layout.workers.last_row} and "
-        f"Cases rows {layout.cases.first_row}-{layout.cases.last_row}",
-        err=True,
+        f"Cases rows {layout.cases.first_row}-{layout.cases.last_row}"
     )
     rejected = job.intake.rejected_rows
     if rejected:
-        click.echo(f"{rejected} row(s) rejected; their workers are marked incomplete", err=True)
+        say(f"{rejected} row(s) rejected; their workers are marked incomplete")
         sys.exit(EXIT_REJECTED)
+
+
+def _policy_file(policy: str | None) -> list[Path]:
+    return [Path(policy)] if policy and Path(policy).is_file() else []

@@ -31,9 +31,11 @@ def _as_at_option(function):
 
 
 def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
-    """Print an error on stderr and exit with ``status``."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
+    """Print an error on stderr (one line, control characters shown as escapes) and exit
+    with ``status``."""
+    from addin.messages import fail as fail_cleanly
+
+    fail_cleanly(message, status)
 
 
 # Commands that live in other modules, imported only when they are run (or listed by --help),
@@ -84,6 +86,7 @@ def main() -> None:
 def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None:
     """Weigh TRACKER and write the per-worker result (tracker-format.md columns)."""
     from addin.jobs import weigh_tracker
+    from addin.messages import say
     from addin.outputs import OutputError, check_output, write_table
     from udfs.intake import TrackerUnusable
     from udfs.policy import PolicyError, load_policy
@@ -91,23 +94,33 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
     try:
         rules = load_policy(policy)
         if output is not None:
-            check_output(output, [tracker])
+            check_output(output, [tracker, *_policy_files(policy)])
         job = weigh_tracker(tracker, rules, as_at.date() if as_at else date.today())
     except (PolicyError, OutputError, TrackerUnusable) as exc:
         fail(str(exc))
         return
+    except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
+        fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
+        return
     for rejection in job.intake.rejections:
-        click.echo(f"rejected: {rejection}", err=True)
+        say(f"rejected: {rejection}")
     try:
         write_table(job.weighing.result, output, sheet="Workers result")
+    except OutputError as exc:
+        fail(str(exc))
     except OSError as exc:
-        fail(f"{output}: cannot be written ({exc.strerror or exc})")
+        fail(f"{output or 'standard output'}: cannot be written ({exc.strerror or exc})")
     if output is not None:
-        click.echo(f"wrote {output}", err=True)
+        say(f"wrote {output}")
     rejected = job.intake.rejected_rows
     if rejected:
-        click.echo(f"{rejected} row(s) rejected; their workers are marked incomplete", err=True)
+        say(f"{rejected} row(s) rejected; their workers are marked incomplete")
         sys.exit(EXIT_REJECTED)
+
+
+def _policy_files(policy: str | None) -> list[Path]:
+    """The policy file a ``--policy`` names (an input, never to be written over), if any."""
+    return [Path(policy)] if policy and Path(policy).is_file() else []
 
 
 @main.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -34,9 +35,18 @@ def default_output(book: Path) -> Path:
 @click.option(
     "--in-place",
     is_flag=True,
-    help="Replace BOOK itself, after copying it to BOOK.bak.xlsx.",
+    help="Replace BOOK itself, after copying it to BOOK.bak.xlsx (BOOK.bak-2.xlsx, ... when "
+    "that exists: a backup is never overwritten).",
 )
-def recalc(book: Path, output: Path | None, policy: str | None, in_place: bool) -> None:
+@click.option(
+    "--allow-policy-files",
+    is_flag=True,
+    help='Let formulas name a policy file (=CW_POLICY("council.yaml")). Off by default: a '
+    "workbook must not make this machine read its files.",
+)
+def recalc(
+    book: Path, output: Path | None, policy: str | None, in_place: bool, allow_policy_files: bool
+) -> None:
     """Calculate every formula of BOOK (Excel's functions and the CW_ functions) and write a copy
     in which each formula keeps its formula and carries its computed value.
 
@@ -44,42 +54,85 @@ def recalc(book: Path, output: Path | None, policy: str | None, in_place: bool) 
     used.
     """
     from addin.engine import Workbook, WorkbookUnusable
+    from addin.engine.custom import allow_policy_files as allowing
     from addin.engine.custom import default_policy
+    from addin.limits import LimitError
+    from addin.messages import say
+    from addin.outputs import OutputError, atomic_output, check_output
 
     if in_place and output is not None:
         _fail("--in-place and -o cannot be used together")
     target = book if in_place else (output or default_output(book))
-    if not in_place and target.exists() and book.exists() and target.resolve() == book.resolve():
-        _fail("the output must not be the input (use --in-place to replace it)")
+    policy_files = [Path(policy)] if policy and Path(policy).is_file() else []
     try:
-        with default_policy(policy):
+        if in_place:
+            check_output(book, policy_files, (".xlsx", ".xlsm"), what="the policy file")
+        else:
+            check_output(target, [book, *policy_files], (".xlsx", ".xlsm"))
+    except OutputError as exc:
+        if not in_place and "refusing to write over the input" in str(exc):
+            _fail(f"{exc} (use --in-place to replace it)")
+        _fail(str(exc))
+    try:
+        with default_policy(policy), allowing(allow_policy_files):
             workbook = Workbook.load(book)
             workbook.calculate()
     except WorkbookUnusable as exc:
-        _fail(str(exc))
+        cause = exc.__cause__
+        _fail(str(cause) if isinstance(cause, LimitError) else str(exc))
         return
     except Exception as exc:  # a policy that cannot be read, for one
-        _fail(f"{book}: {exc}")
+        _fail(f"{book.name}: {str(exc) or type(exc).__name__}")
         return
-    if in_place:
-        backup = book.with_name(f"{book.stem}.bak{book.suffix}")
-        shutil.copy2(book, backup)
-        click.echo(f"backup {backup}", err=True)
-        temporary = book.with_name(f"{book.stem}.recalc-tmp{book.suffix}")
-        workbook.save_copy(temporary)
-        temporary.replace(book)
-    else:
-        workbook.save_copy(target)
+    try:
+        if in_place:
+            backup = _new_backup(book)
+            with atomic_output(book) as temporary:
+                workbook.save_copy(temporary)
+                _copy_exclusive(book, backup)
+            say(f"backup {backup}")
+        else:
+            with atomic_output(target) as temporary:
+                workbook.save_copy(temporary)
+    except OutputError as exc:
+        _fail(str(exc))
     for problem in workbook.errors:
-        click.echo(f"error: {problem}", err=True)
+        say(f"error: {problem}")
     for where in workbook.circular:
-        click.echo(f"warning: circular reference at {where}", err=True)
-    click.echo(f"wrote {target}", err=True)
+        say(f"warning: circular reference at {where}")
+    say(f"wrote {target}")
     if workbook.errors:
-        click.echo(f"{len(workbook.errors)} formula cell(s) ended in an error", err=True)
+        say(f"{len(workbook.errors)} formula cell(s) ended in an error")
         sys.exit(EXIT_FORMULA_ERRORS)
 
 
+def _new_backup(book: Path) -> Path:
+    """``BOOK.bak.xlsx`` beside ``book``, or ``BOOK.bak-2.xlsx``, ... : a name not yet taken."""
+    suffix = book.suffix or ".xlsx"
+    candidate = book.with_name(f"{book.stem}.bak{suffix}")
+    number = 2
+    while candidate.exists() or candidate.is_symlink():
+        candidate = book.with_name(f"{book.stem}.bak-{number}{suffix}")
+        number += 1
+    return candidate
+
+
+def _copy_exclusive(source: Path, backup: Path) -> None:
+    """Copy ``source`` to ``backup``, a new file (never one that exists); a copy that fails
+    part way (disk full) is removed, and the ``OSError`` raised."""
+    with open(source, "rb") as reader, open(backup, "xb") as writer:
+        try:
+            shutil.copyfileobj(reader, writer)
+            writer.flush()
+            os.fsync(writer.fileno())
+        except OSError:
+            writer.close()
+            backup.unlink(missing_ok=True)
+            raise
+    shutil.copystat(source, backup)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_UNUSABLE)
+    from addin.messages import fail
+
+    fail(message, EXIT_UNUSABLE)

@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from addin.cli_options import policy_option
+from addin.messages import fail, say
+from addin.outputs import OutputError, atomic_output, check_output, same_file
 from addin.returns.batch import Batch, read_batch
 from addin.returns.history import DEFAULT_DB, HistoryError, check_database, check_month
 from addin.returns.mapping import MappingError
@@ -36,8 +38,7 @@ quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
 
 
 def _fail(message: str, status: int = EXIT_FAILED) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
+    fail(message, status)
 
 
 def _policy(name: str | None) -> Policy:
@@ -49,23 +50,26 @@ def _policy(name: str | None) -> Policy:
 
 
 def check_new_output(out: Path, inputs: list[Path], suffixes: tuple[str, ...]) -> None:
-    """Refuse an output that is one of the inputs (or a mapping beside one), or of a wrong kind."""
-    if out.suffix.lower() not in suffixes:
-        _fail(f"{out}: the output must end in {' or '.join(suffixes)}")
-    target = out.resolve()
+    """Refuse (exit 2) an output that is one of the inputs or a mapping beside one (compared
+    by device and inode), a symlink, a folder, or of a wrong kind (``addin.outputs``)."""
+    guarded = []
     for source in inputs:
         source = Path(source)
-        guarded = [source, source.with_name(source.stem + ".mapping.yaml")]
-        if any(target == g.resolve() for g in guarded):
-            _fail(f"{out}: refusing to write over an input ({source.name})")
+        guarded += [source, source.with_name(source.stem + ".mapping.yaml")]
+    try:
+        check_output(out, guarded, suffixes, what="an input")
+    except OutputError as exc:
+        _fail(str(exc))
+
+
+def _policy_file(policy: str | None) -> list[Path]:
+    """The policy file ``--policy`` names, if it names a file (an input like any other)."""
+    return [Path(policy)] if policy is not None and Path(policy).is_file() else []
 
 
 def _policy_inputs(db: Path, policy: str | None) -> list[Path]:
     """The inputs of a command reading the history: the database and a policy file."""
-    inputs = [db]
-    if policy is not None and Path(policy).is_file():
-        inputs.append(Path(policy))
-    return inputs
+    return [db, *_policy_file(policy)]
 
 
 def _check_history(db: Path) -> None:
@@ -78,7 +82,7 @@ def _check_history(db: Path) -> None:
 
 def _report(batch: Batch) -> None:
     for line in batch.messages():
-        click.echo(line, err=True)
+        say(line)
     if not batch.sources:
         _fail("no file could be used")
 
@@ -90,11 +94,11 @@ def map_command(tracker: Path, policy: str | None) -> None:
     """Propose TRACKER.mapping.yaml beside TRACKER from its headers and codes (to confirm)."""
     from addin.returns.annex_a import is_annex_a, propose_annex_a_mapping
     from addin.returns.mapping import mapping_path, propose_mapping, save_mapping
-    from addin.tracker_io import open_workbook
+    from addin.tracker_io import open_workbook, sheet_rows
 
     rules = _policy(policy)
     out = mapping_path(tracker)
-    if out.exists():
+    if out.exists() or out.is_symlink():
         _fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
     try:
         book = open_workbook(tracker)
@@ -112,7 +116,7 @@ def map_command(tracker: Path, policy: str | None) -> None:
 
             tables = {}
             for name in book.sheet_names:
-                rows = book.get_sheet_by_name(name).to_python(nrows=2001)
+                rows = sheet_rows(book, name, tracker, nrows=2001)
                 if rows:
                     header = ["" if h is None else str(h) for h in rows[0]]
                     tables[name] = pd.DataFrame(
@@ -126,9 +130,22 @@ def map_command(tracker: Path, policy: str | None) -> None:
     except (TrackerUnusable, MappingError) as exc:
         _fail(str(exc))
         return
-    save_mapping(mapping, out, note)
+    except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
+        _fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
+        return
+    try:
+        save_mapping(mapping, out, note)
+    except FileExistsError:
+        _fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
+    except OSError as exc:
+        _fail(f"{out}: cannot be written ({exc.strerror or exc})")
     unknown = sum(v is None for table in mapping.values.values() for v in table.values())
-    click.echo(f"wrote {out} ({unknown} code(s) left for a person to decide)", err=True)
+    say(f"wrote {out} ({unknown} code(s) left for a person to decide)")
+    for where, count in mapping.withheld.items():
+        say(
+            f"not copied: {count} value(s) in {where} that look like names, dates or free "
+            "text (never copied into a mapping); correct them in the tracker"
+        )
 
 
 @click.command("snapshot")
@@ -162,8 +179,12 @@ def snapshot_command(
         check_month(month)
     except HistoryError as exc:
         _fail(str(exc))
-    if any(db.resolve() == Path(f).resolve() for f in files):
+    if any(same_file(db, Path(f)) for f in files) or (
+        policy is not None and same_file(db, Path(policy))
+    ):
         _fail(f"{db}: refusing to use an input as the history database")
+    if db.is_symlink() or db.is_dir():
+        _fail(f"{db}: the history database must be a plain file, not a link or a folder")
     _check_history(db)  # before reading any file: a wrong --db is found at once
     rules = _policy(policy)
     year, number = int(month[:4]), int(month[5:])
@@ -171,10 +192,9 @@ def snapshot_command(
     batch = read_batch(list(files), rules, as_at, progress=not quiet)
     _report(batch)
     if batch.failures and not allow_partial:
-        click.echo(
+        say(
             f"error: {len(batch.failures)} file(s) could not be read, so {month} is not stored "
-            "(fix them, or pass --allow-partial to store what was read)",
-            err=True,
+            "(fix them, or pass --allow-partial to store what was read)"
         )
         sys.exit(batch.exit_status)
     try:
@@ -182,7 +202,10 @@ def snapshot_command(
     except sqlite3.Error as exc:
         _fail(f"{db}: not a history database ({exc})")
         return
-    click.echo(f"stored {stored} worker(s) for {month} in {db}", err=True)
+    except OSError as exc:
+        _fail(f"{db}: cannot be written ({exc.strerror or exc})")
+        return
+    say(f"stored {stored} worker(s) for {month} in {db}")
     sys.exit(batch.exit_status)
 
 
@@ -213,17 +236,17 @@ def census_command(
     day = as_at.date()
     if (day.month, day.day) != (9, 30):
         _fail(f"--as-at {day.isoformat()}: the census is taken at 30 September")
-    check_new_output(output, list(files), (".xml", ".csv"))
+    check_new_output(output, [*files, *_policy_file(policy)], (".xml", ".csv"))
     rules = _policy(policy)
     batch = read_batch(list(files), rules, day, progress=not quiet)
     _report(batch)
     result = census.build_census(batch.weighing, batch.extra, day, lea)
     problems = census.validate(result)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        say(problem)
     missing = [p for p in problems if p.kind == "missing"]
     if missing:
-        click.echo(f"{len(missing)} item(s) missing (HR must supply them; left absent)", err=True)
+        say(f"{len(missing)} item(s) missing (HR must supply them; left absent)")
     click.echo(census.caseload_line(census.dfe_caseload(result)))
     try:
         if output.suffix.lower() == ".xml":
@@ -232,7 +255,9 @@ def census_command(
             census.write_csv(result, output)
     except census.CensusError as exc:
         _fail(str(exc).splitlines()[0], EXIT_PARTIAL)
-    click.echo(f"wrote {output} ({len(result.workers)} worker(s))", err=True)
+    except OutputError as exc:
+        _fail(str(exc))
+    say(f"wrote {output} ({len(result.workers)} worker(s))")
     sys.exit(batch.exit_status)
 
 
@@ -274,11 +299,14 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
     except sqlite3.Error as exc:
         _fail(f"{db}: not a history database ({exc})")
         return
-    if output.suffix.lower() == ".xlsx":
-        write_report_xlsx(table, trend, output, quarter)
-        click.echo(f"wrote {output}", err=True)
-    write_report_csv(table, csv_out)
-    click.echo(f"wrote {csv_out} (as at {month})", err=True)
+    try:
+        if output.suffix.lower() == ".xlsx":
+            write_report_xlsx(table, trend, output, quarter)
+            say(f"wrote {output}")
+        write_report_csv(table, csv_out)
+    except OutputError as exc:
+        _fail(str(exc))
+    say(f"wrote {csv_out} (as at {month})")
 
 
 @click.group("review")
@@ -301,7 +329,11 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
         _fail(f"{db}: no history database (run caseload snapshot first)")
     rules = _policy(policy)
     try:
-        figures, _ = write_gmt_review(db, quarter, rules, output)
+        with atomic_output(output) as temporary:
+            figures, _ = write_gmt_review(db, quarter, rules, temporary)
+    except OutputError as exc:
+        _fail(str(exc))
+        return
     except HistoryError as exc:
         _fail(str(exc))
         return
@@ -309,6 +341,6 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
         _fail(f"{db}: not a history database ({exc})")
         return
     shown = ", ".join(figures.stored)
-    click.echo(f"wrote {output} (months: {shown})", err=True)
+    say(f"wrote {output} (months: {shown})")
     for month in figures.missing:
-        click.echo(f"{month}: no snapshot in the history; shown as not available", err=True)
+        say(f"{month}: no snapshot in the history; shown as not available")

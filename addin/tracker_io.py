@@ -5,6 +5,9 @@ cached value). An Excel table named Workers / Cases is read in preference to a s
 name. Percentage number formats, which calamine does not report, are read with openpyxl for the
 Workers column where they change the meaning (``reduction_pct``), from that sheet's XML
 only (the engine's package reader).
+
+A workbook is checked against the limits of ``addin.limits`` before calamine opens it, and any
+error a reader raises on a damaged part becomes ``TrackerUnusable`` naming the file and sheet.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from addin.engine.package import percent_cells
+from addin.limits import LimitError, check_package
 from udfs.intake import RawTable, TrackerUnusable, canonical_header
 
 TABLES = ("Workers", "Cases")
@@ -28,8 +32,14 @@ def open_workbook(path: Path) -> calamine.CalamineWorkbook:
     """The workbook for reading; ``TrackerUnusable`` when it is missing or not a workbook."""
     if not path.exists():
         raise TrackerUnusable(f"{path}: no such file")
+    if not path.is_file():
+        raise TrackerUnusable(f"{path}: not a file")
     if path.suffix.lower() in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
         raise TrackerUnusable(f"{path}: not an Excel workbook")
+    try:
+        check_package(path)
+    except LimitError as exc:
+        raise TrackerUnusable(str(exc)) from None
     try:
         return calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
     except Exception:  # noqa: BLE001 - calamine raises many kinds; the file is unusable
@@ -53,9 +63,31 @@ def read_raw_table(
 ) -> RawTable:
     """The Excel table called ``name`` if there is one, else the sheet of that name.
 
-    ``kind`` (``Workers`` or ``Cases``) says which table it is when ``name`` is not that.
+    ``kind`` (``Workers`` or ``Cases``) says which table it is when ``name`` is not that. A
+    part the reader cannot read is ``TrackerUnusable`` naming the file and the sheet.
     """
-    kind = kind or name
+    try:
+        return _read_raw_table(book, name, path, kind or name)
+    except TrackerUnusable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds; the sheet is unusable
+        raise TrackerUnusable(
+            f"{path.name}: the {name} sheet cannot be read ({type(exc).__name__})"
+        ) from None
+
+
+def sheet_rows(book: calamine.CalamineWorkbook, sheet: str, path: Path, nrows: int) -> list:
+    """The first ``nrows`` rows of ``sheet`` as calamine reads them; ``TrackerUnusable``
+    naming the file and sheet when the part cannot be read."""
+    try:
+        return book.get_sheet_by_name(sheet).to_python(nrows=nrows)
+    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds
+        raise TrackerUnusable(
+            f"{path.name}: the {sheet} sheet cannot be read ({type(exc).__name__})"
+        ) from None
+
+
+def _read_raw_table(book: calamine.CalamineWorkbook, name: str, path: Path, kind: str) -> RawTable:
     tables = {t.lower(): t for t in _table_names(book)}
     if name.lower() in tables:
         table = book.get_table_by_name(tables[name.lower()])

@@ -137,11 +137,16 @@ def _add_styles(xml: str) -> tuple[str, Styles]:
     return xml, styles
 
 
+class Text(str):
+    """A constant cell written as text, even when it starts with ``=`` (a value from a user's
+    file must never become a live formula)."""
+
+
 def _value_cell(ref: str, value: Any, style: int) -> str:
     style_attr = f' s="{style}"' if style else ""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str) and value.startswith("=") and not isinstance(value, Text):
         return f'<c r="{ref}"{style_attr}><f>{escape(value[1:], quote=False)}</f></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}"{style_attr} t="b"><v>{int(value)}</v></c>'

@@ -222,7 +222,10 @@ def test_command_exit_statuses_and_messages(tmp_path):
     out = tmp_path / "result.xlsx"
     done = _run("weigh", str(path), "-o", str(out))
     assert done.returncode == 1
-    assert "Cases!C3" in done.stderr and "BOGUS" in done.stderr
+    # issue 10 (E): what was typed into a child's row is never echoed; the cell and what was
+    # expected are named instead
+    assert "Cases!C3" in done.stderr and "expected one of" in done.stderr
+    assert "BOGUS" not in done.stderr
     assert "Secretname" not in done.stderr + done.stdout
     assert "Hiddenname" not in done.stderr + done.stdout
     assert out.exists()

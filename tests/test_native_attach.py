@@ -163,3 +163,18 @@ def test_formulas_are_live_a_changed_fte_and_category_change_the_figures(tmp_pat
     assert rows[1][RESULT_COLUMNS.index("status")] == "over"  # 10.5 wu > 9
     # B: four CP children of one family: 1.25 + 3 x 0.625, one family, cp_families 1
     assert rows[2][RESULT_COLUMNS.index("weighted")] == pytest.approx(3.125)
+
+
+def test_a_policy_value_starting_with_equals_stays_text(tmp_path):
+    """A council's policy file is user input: a name such as ``=HYPERLINK(...)`` is written to
+    the added Policy sheet as text, never as a live formula."""
+    policy_file = tmp_path / "council.yaml"
+    policy_file.write_text(
+        "extends: gateshead\ntitle: '=HYPERLINK(\"http://example.invalid\")'\n", encoding="utf-8"
+    )
+    out = tmp_path / "attached.xlsx"
+    attach(SAMPLE, out, load_policy(policy_file), **SMALL)
+    with zipfile.ZipFile(out) as package:
+        parts = [n for n in package.namelist() if n.startswith("xl/worksheets/")]
+        text = "".join(package.read(n).decode("utf-8") for n in parts if n.endswith(".xml"))
+    assert "HYPERLINK" in text and "<f>HYPERLINK" not in text

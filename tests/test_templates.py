@@ -226,7 +226,8 @@ def test_cli_demo_writes_folder(tmp_path: Path) -> None:
 def test_built_copies_shipped() -> None:
     built = Path(__file__).parents[1] / "workbook_templates" / "built"
     for name in ("team-caseload-tracker", "supervision-record", "gmt-quarterly-review"):
-        assert load_workbook(built / f"{name}.xlsx")["Policy"]["B2"].value == "gateshead"
+        book = calamine.CalamineWorkbook.from_path(str(built / f"{name}.xlsx"))
+        assert book.get_sheet_by_name("Policy").to_python()[1][:2] == ["preset", "gateshead"]
 
 
 def test_gmt_service_row_matches_cw_teams(demo) -> None:

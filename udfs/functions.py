@@ -36,6 +36,7 @@ from udfs.intake import (
     is_blank_cell,
     parse_date_text,
     read_tracker,
+    shown_value,
     worker_fields,
 )
 from udfs.model import RESULT_COLUMNS, family_codes, weigh
@@ -151,9 +152,10 @@ def _with_errors(values: np.ndarray, reader: FieldReader, name: str) -> Cells:
     reasons: dict[int, str] = {}
     for rejection in reader.rejections:
         position = rejection.row
-        reasons.setdefault(
-            position, f"{name} row {position}: {rejection.reason} ({rejection.value!r})"
-        )
+        # the value is shown only when it is a plain number: text typed into a row may be a
+        # child's name, and the reason already says what was expected
+        shown = shown_value(rejection.value, withhold_dates=True, withhold_text=True)
+        reasons.setdefault(position, f"{name} row {position}: {rejection.reason} ({shown!r})")
     out: Cells = []
     for position, value in enumerate(values, start=1):
         if position in reasons:

@@ -19,6 +19,7 @@ anything but the offending field's own value.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,11 +79,15 @@ class Rejection:
     field: str
     value: str
     reason: str
+    private: bool = False
+    """A field of a child's row: the message (``str``) shows ``value`` only when it is a plain
+    number; the workbook's own rejections table (``CW_REJECTIONS``) still shows it."""
 
     def __str__(self) -> str:
-        return (
-            f"{self.sheet}!{self.cell} (row {self.row}, {self.field} {self.value!r}): {self.reason}"
-        )
+        value = self.value
+        if self.private and value not in ("", WITHHELD_DATE):
+            value = shown_value(value, withhold_text=True)
+        return f"{self.sheet}!{self.cell} (row {self.row}, {self.field} {value!r}): {self.reason}"
 
 
 @dataclass
@@ -225,7 +230,8 @@ def _number_value(value: object) -> tuple[float, bool, bool]:
     if isinstance(value, bool):
         return np.nan, False, True
     if isinstance(value, int | float):
-        return float(value), False, False
+        number = float(value)
+        return (number, False, False) if math.isfinite(number) else (np.nan, False, True)
     text = cell_text(value)
     if text == "":
         return np.nan, False, False
@@ -233,6 +239,8 @@ def _number_value(value: object) -> tuple[float, bool, bool]:
     try:
         number = float(text.rstrip("%").strip().replace(",", ""))
     except ValueError:
+        return np.nan, False, True
+    if not math.isfinite(number):  # NaN, inf typed as text: not a number a row can use
         return np.nan, False, True
     return (number / 100.0 if percent else number), percent, False
 
@@ -373,6 +381,8 @@ class FieldReader:
                     field=name,
                     value=shown_value(value, withhold_dates=self.raw.kind == "Cases"),
                     reason=_reason_for(reason, int(position)),
+                    # a child's row: of what was typed in it, messages show only the worker's ID
+                    private=self.raw.kind == "Cases" and name != "worker_id",
                 )
             )
         self.bad |= mask
@@ -454,13 +464,18 @@ def column_letter(column: int) -> str:
 
 DATE_LIKE = re.compile(r"\d{1,4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,4}")
 WITHHELD_DATE = "(a date, not shown)"
+WITHHELD_TEXT = "(text, not shown)"
+PLAIN_NUMBER = re.compile(r"^\s*[-+]?\d{1,15}(?:\.\d{1,15})?(?:e[-+]?\d{1,3})?\s*%?\s*$", re.I)
 
 
-def shown_value(value: object, withhold_dates: bool = False) -> str:
+def shown_value(value: object, withhold_dates: bool = False, withhold_text: bool = False) -> str:
     """A cell's value as a message shows it: whole numbers without ``.0``, blank as ''.
 
     With ``withhold_dates`` (case rows) a date is never shown: a date typed into a child's row
-    (in ``age``, say) may be the child's date of birth.
+    (in ``age``, say) may be the child's date of birth. With ``withhold_text`` no text but a
+    plain number is shown either (a name typed into ``category``): the message names the
+    sheet, cell, field and what was expected instead. A very large number is shown in
+    exponent form (``1e+308``).
     """
     if withhold_dates and (
         isinstance(value, date) or (isinstance(value, str) and DATE_LIKE.search(value))
@@ -468,8 +483,11 @@ def shown_value(value: object, withhold_dates: bool = False) -> str:
         return WITHHELD_DATE
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if withhold_text and not isinstance(value, int | bool) and not PLAIN_NUMBER.match(str(value)):
+        # a child's row: text typed into it may be the child's name; only numbers are shown
+        return WITHHELD_TEXT
     return str(value)
 
 
@@ -508,7 +526,8 @@ def worker_fields(reader: FieldReader, policy: Policy, as_at: date) -> dict[str,
         months = np.where(np.isnan(months), from_start, months)
     agency = reader.yes_no("agency")
     reduction, reduction_pct = reader.number("reduction_pct", 0.0, np.inf, "reduction_pct")
-    reduction = np.where(reduction_pct, reduction * 100.0, reduction)
+    with np.errstate(over="ignore"):  # 1e308% is above 100 (rejected below), not a warning
+        reduction = np.where(reduction_pct, reduction * 100.0, reduction)
     with np.errstate(invalid="ignore"):
         reader.reject("reduction_pct", reduction > 100, "reduction_pct is above 100")
     return {

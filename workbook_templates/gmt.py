@@ -252,6 +252,7 @@ def _block(
         wpf = None if wpf is None or wpf != wpf else float(wpf)
         low, high = team_range(code, policy)
         cpf = children / fte if fte > 0 else ""
+
         def unallocated(group: str, rec: dict[str, Any] = rec) -> tuple[str, int]:
             codes = policy.categories_in(group)
             formula = "+".join(pick(f"unallocated_{c}") for c in codes) or "0"

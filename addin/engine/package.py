@@ -201,7 +201,12 @@ def _table(archive: zipfile.ZipFile, part: str, sheet: str) -> TableInfo:
 
 
 def read_package(path: Path) -> Package:
-    """Read ``path``; raises ``zipfile.BadZipFile``/``KeyError``/``ValueError`` when unusable."""
+    """Read ``path``; raises ``zipfile.BadZipFile``/``KeyError``/``ValueError`` when unusable
+    (``addin.limits.LimitError``, a ``ValueError``, when it is beyond the limits: checked
+    before anything is read)."""
+    from addin.limits import check_package
+
+    check_package(path)
     with zipfile.ZipFile(path) as archive:
         rels = relationships(archive, "xl/workbook.xml")
         book = _read(archive, "xl/workbook.xml")

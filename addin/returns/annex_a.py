@@ -140,7 +140,9 @@ class AnnexA:
 
 def annex_a_team_names(path: str | Path) -> list[str]:
     """Distinct Allocated Team names on lists 4-9 (for proposing a team mapping)."""
-    book = calamine.CalamineWorkbook.from_path(str(path))
+    from addin.tracker_io import open_workbook
+
+    book = open_workbook(Path(path))
     names: list[str] = []
     for sheet in LISTS.values():
         frame = _sheet(book, sheet)
@@ -197,12 +199,10 @@ def read_annex_a(path: str | Path, mapping: Mapping | None, policy: Policy | Non
     gateshead) orders the categories by its default levels (``precedence``). A list with rows
     but no child ID column is left out and named in ``problems``.
     """
+    from addin.tracker_io import open_workbook
+
     path = Path(path)
-    try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds
-        kind = type(exc).__name__
-        raise TrackerUnusable(f"{path.name}: not a readable workbook ({kind})") from None
+    book = open_workbook(path)  # checked against the limits; TrackerUnusable when unreadable
     if not is_annex_a(list(book.sheet_names)):
         raise TrackerUnusable(f"{path.name}: not an Annex A workbook (no List 6 / List 8 sheets)")
     mapping = mapping or Mapping(kind="annex_a")

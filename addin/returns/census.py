@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from addin.outputs import inert
+from addin.outputs import atomic_output, inert, xml_safe
 from udfs.model import Weighing
 
 ITEMS = (
@@ -395,28 +395,33 @@ def write_xml(census: Census, out: Path) -> None:
     header = ET.SubElement(message, "Header")
     details = ET.SubElement(header, "CollectionDetails")
     for key in ("Collection", "Year", "ReferenceDate"):
-        ET.SubElement(details, key).text = census.header[key]
+        ET.SubElement(details, key).text = xml_safe(census.header[key])
     source = ET.SubElement(header, "Source")
     for key in ("SourceLevel", "LEA", "SoftwareCode", "DateTime"):
         if census.header.get(key):
-            ET.SubElement(source, key).text = census.header[key]
+            ET.SubElement(source, key).text = xml_safe(census.header[key])
     message.append(ET.Comment(" " + caseload_line(dfe_caseload(census)) + " "))
     vacancies = ET.SubElement(message, "LALevelVacancies")
     for key in ("NumberOfVacancies", "NoAgencyFTE", "NoAgencyHeadcount"):
         if census.vacancies.get(key):
-            ET.SubElement(vacancies, key).text = census.vacancies[key]
+            ET.SubElement(vacancies, key).text = xml_safe(census.vacancies[key])
     for worker, record in census.workers:
         message.append(ET.Comment(f" worker_id {_comment_safe(worker)} "))
         element = ET.SubElement(message, "CSWWWorker")
         for item in ITEMS:
             if record.get(item):
-                ET.SubElement(element, item).text = record[item]
+                ET.SubElement(element, item).text = xml_safe(str(record[item]))
     ET.indent(message)
-    ET.ElementTree(message).write(out, encoding="utf-8", xml_declaration=True)
+    with atomic_output(out) as temporary:
+        ET.ElementTree(message).write(temporary, encoding="utf-8", xml_declaration=True)
 
 
 def _comment_safe(text: str) -> str:
-    return text.replace("--", "- -")
+    """Text a comment can hold: no character XML cannot hold, no ``--``, no trailing ``-``."""
+    text = xml_safe(str(text))
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return text + " " if text.endswith("-") else text
 
 
 def write_csv(census: Census, out: Path) -> None:
@@ -424,7 +429,10 @@ def write_csv(census: Census, out: Path) -> None:
     DfE caseload figure's cases, FTE and ``CaseloadPerFTE``; text cells made inert."""
     _refuse(census)
     figure = dfe_caseload(census)
-    with open(out, "w", newline="", encoding="utf-8") as handle:
+    with (
+        atomic_output(out) as temporary,
+        open(temporary, "w", newline="", encoding="utf-8") as handle,
+    ):
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["worker_id", *ITEMS, "CaseloadPerFTE"])
         for worker, record in census.workers:

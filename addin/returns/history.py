@@ -8,10 +8,13 @@ figures. Months are calendar months (``YYYY-MM``); a month with no snapshot brea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
 import re
 import sqlite3
+import stat
 from datetime import datetime
 from pathlib import Path
 
@@ -50,10 +53,8 @@ CREATE TABLE IF NOT EXISTS team_cases (
     PRIMARY KEY (month, team));
 """
 TABLES = ("workers", "teams", "team_cases", "months")  # deleted in this order, months last
-# Case figures per team beyond the team table (the quarterly report's seed-001 items).
-CHILD_PROTECTION = ("CP",)
-LOOKED_AFTER = ("LAC", "PROC")
-TEAM_MANAGER = "TM"
+# Case figures per team beyond the team table (the Stockton report's items), by the policy's
+# reporting groups of categories and its team-manager role.
 CASE_FIGURES = ("cp_children", "looked_after_children", "cases_held_by_tm")
 
 
@@ -63,8 +64,8 @@ class HistoryError(ValueError):
 
 def check_month(month: str) -> str:
     """``YYYY-MM`` or ``HistoryError``."""
-    if not MONTH.match(str(month)):
-        raise HistoryError(f"month {month!r} must be YYYY-MM")
+    if not MONTH.match(str(month)) or int(str(month)[:4]) < 1900:
+        raise HistoryError(f"month {month!r} must be YYYY-MM (year 1900 or later)")
     return str(month)
 
 
@@ -74,6 +75,8 @@ def quarter_months(quarter: str) -> list[str]:
     if not found:
         raise HistoryError(f"quarter {quarter!r} must be YYYYQn (n 1-4)")
     year, q = int(found.group(1)), int(found.group(2))
+    if year < 1900:
+        raise HistoryError(f"quarter {quarter!r} must be YYYYQn (year 1900 or later)")
     return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
 
 
@@ -121,8 +124,29 @@ def check_database(db: str | Path) -> None:
             raise HistoryError(f"{db}: not a history database (table {table} differs)")
 
 
+PRIVATE_MODE = 0o600
+"""The history is readable and writable by its owner only."""
+
+
+def make_private(db: str | Path) -> None:
+    """Create ``db`` readable and writable by its owner only (0600) when it does not exist;
+    take read and write access from everyone else when it does (SQLite's journal files
+    follow the database's mode)."""
+    path = Path(db)
+    try:
+        handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_MODE)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0
+        if mode & 0o077:
+            with contextlib.suppress(OSError):  # not ours to change: leave it as it is
+                os.chmod(path, mode & 0o700)
+        return
+    os.close(handle)
+
+
 def connect(db: str | Path) -> sqlite3.Connection:
-    """Open (creating when new) the history database."""
+    """Open (creating when new, 0600) the history database."""
+    make_private(db)
     connection = sqlite3.connect(str(db))
     connection.executescript(SCHEMA)
     return connection
@@ -144,7 +168,7 @@ def snapshot(
     check_month(month)
     workers = weighing.workers
     teams = team_figures(weighing, policy)
-    cases = case_figures(weighing, list(teams["team"]))
+    cases = case_figures(weighing, list(teams["team"]), policy)
     connection = connect(db)
     try:
         with connection:
@@ -156,7 +180,8 @@ def snapshot(
                     month,
                     datetime.now().isoformat(timespec="seconds"),
                     policy.name,
-                    json.dumps([Path(f).name for f in files]),
+                    # how many files, never their names: a file name can carry a child's name
+                    json.dumps(len(files)),
                 ),
             )
             rows = [
@@ -184,11 +209,13 @@ def snapshot(
     return len(workers)
 
 
-def case_figures(weighing: Weighing, teams: list[str]) -> pd.DataFrame:
-    """Per team of ``teams`` (``SERVICE``: every case): children on child protection plans
-    (CP), looked-after children (LAC and PROC), both held and unallocated, and cases held by
-    team managers (role TM). Every status counts, as in ``children``. A held case belongs to
-    its worker's team, an unallocated one to the team it names (as in ``udfs.teams``)."""
+def case_figures(weighing: Weighing, teams: list[str], policy: Policy) -> pd.DataFrame:
+    """Per team of ``teams`` (``SERVICE``: every case): children on child protection plans and
+    looked-after children (the policy's reporting groups ``child_protection`` and
+    ``looked_after``: CP; LAC and PROC in the presets), both held and unallocated, and cases held
+    by team managers (the roles flagged ``team_manager``: TM). Every status counts, as in
+    ``children``. A held case belongs to its worker's team, an unallocated one to the team it
+    names (as in ``udfs.teams``)."""
     cases = weighing.cases
     workers = weighing.workers
     code = cases["worker_code"].to_numpy()
@@ -198,9 +225,9 @@ def case_figures(weighing: Weighing, teams: list[str]) -> pd.DataFrame:
     team[held] = workers["team"].to_numpy(dtype=object)[code[held]]
     role[held] = workers["role"].to_numpy(dtype=object)[code[held]]
     category = cases["category"].to_numpy(dtype=object)
-    cp = np.isin(category, CHILD_PROTECTION)
-    looked_after = np.isin(category, LOOKED_AFTER)
-    by_tm = held & (role == TEAM_MANAGER)
+    cp = np.isin(category, policy.categories_in("child_protection"))
+    looked_after = np.isin(category, policy.categories_in("looked_after"))
+    by_tm = held & np.isin(role, policy.roles_where("team_manager"))
     rows = []
     for name in teams:
         mask = np.ones(len(cases), bool) if name == SERVICE else team == name

@@ -6,7 +6,12 @@ proposed by ``caseload map`` from the headers and the codes seen, for a person t
 applied to the raw tables before ``udfs.intake.read_tracker`` reads them.
 
 Only the values of code columns (team, role, category, status and yes/no columns) are ever
-written into a proposal; a header that looks like a name or a date of birth is never mapped.
+written into a proposal; a header that looks like a name or a date of birth is never mapped,
+and a value in a code column that looks like a name, a date or free text is never copied
+(``withheld`` counts them by sheet and column, for the message).
+
+A mapping file is read within the limits of ``udfs.policy.read_yaml_file`` (size, values,
+depth) and its shape is checked: a file that is not a mapping is an error naming it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,20 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from udfs.intake import CASE_FIELDS, WORKER_FIELDS, RawTable, canonical_header
-from udfs.policy import Policy
+from udfs.intake import CASE_FIELDS, DATE_LIKE, WORKER_FIELDS, RawTable, canonical_header
+from udfs.policy import Policy, YamlLimitError, read_yaml_file
 
 MAPPING_SUFFIX = ".mapping.yaml"
 CODE_FIELDS = ("team", "role", "category", "status", "agency", "placement_unstable")
 PERSONAL = re.compile(r"name|birth|dob|address|postcode|nhs|telephone|phone|email", re.I)
 MAX_VALUES = 60
+# A value copied into a proposal as a code the tracker uses: short, no digits-and-separators
+# date, and either one word or written in capitals (AI, SGCP, "CIN PLAN"). Anything else in a
+# code column (two capitalised words, a date in words) may be a child's name or birth date.
+CODE_LIKE = re.compile(r"^(?:[^\s]{1,24}|[A-Z0-9][A-Z0-9 &/()._-]{0,23})$")
+MONTH_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I
+)
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "worker_id": (
@@ -136,6 +148,8 @@ class Mapping:
     confirmed: bool = False
     kind: str = "tracker"
     extra: dict[str, Any] = field(default_factory=dict)
+    withheld: dict[str, int] = field(default_factory=dict, compare=False)
+    """Values of code columns not copied (they look personal), counted per sheet and column."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], origin: str = "mapping") -> Mapping:
@@ -146,6 +160,7 @@ class Mapping:
         for key in ("sheets", "columns", "values"):
             if key in data and data[key] is not None and not isinstance(data[key], dict):
                 raise MappingError(f"{origin}: {key} must be a mapping")
+        _check_shape(data, origin)
         mapping = cls(
             sheets={"Workers": "Workers", "Cases": "Cases", **(data.get("sheets") or {})},
             columns={str(k): dict(v or {}) for k, v in (data.get("columns") or {}).items()},
@@ -175,6 +190,23 @@ class Mapping:
         }
 
 
+def _check_shape(data: dict[str, Any], origin: str) -> None:
+    """``MappingError`` naming the key where a mapping's parts are not what they must be:
+    sheets names to text; columns and values tables of text to text (or null)."""
+    if "confirmed" in data and not isinstance(data["confirmed"], bool | None):
+        raise MappingError(f"{origin}: confirmed must be true or false")
+    for table, name in (data.get("sheets") or {}).items():
+        if not isinstance(name, str | None) or not isinstance(table, str):
+            raise MappingError(f"{origin}: sheets.{table}: expected a sheet name")
+    for key in ("columns", "values"):
+        for group, inner in (data.get(key) or {}).items():
+            if inner is not None and not isinstance(inner, dict):
+                raise MappingError(f"{origin}: {key}.{group} must be a mapping")
+            for source, target in (inner or {}).items():
+                if isinstance(source, dict | list) or not isinstance(target, str | None):
+                    raise MappingError(f"{origin}: {key}.{group}: expected text -> text or null")
+
+
 def mapping_path(tracker: str | Path) -> Path:
     """``TRACKER.xlsx`` -> ``TRACKER.mapping.yaml`` beside it."""
     tracker = Path(tracker)
@@ -185,22 +217,66 @@ def load_mapping(path: str | Path) -> Mapping:
     """Read a mapping file; ``MappingError`` when it is not usable."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = read_yaml_file(path, what="mapping file")
+    except YamlLimitError as exc:
+        raise MappingError(f"{path.name}: mapping file refused: {exc}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"{path.name}: cannot read the mapping ({type(exc).__name__})") from None
+    if data is None:
+        raise MappingError(f"{path.name}: the mapping file is empty")
     return Mapping.from_dict(data, path.name)
 
 
 def mapping_beside(tracker: str | Path) -> Mapping | None:
     """The mapping kept beside ``tracker``, or None when there is none."""
     path = mapping_path(tracker)
-    return load_mapping(path) if path.exists() else None
+    return load_mapping(path) if (path.exists() or path.is_symlink()) else None
 
 
 def save_mapping(mapping: Mapping, path: Path, header: str = "") -> None:
-    """Write a mapping as YAML with an explanatory header comment (a new file)."""
+    """Write a mapping as YAML with an explanatory header comment: a new file, created
+    exclusively (``FileExistsError`` if anything, even a dangling symlink, is at ``path``)."""
     text = yaml.safe_dump(mapping.to_dict(), sort_keys=False, allow_unicode=True)
-    path.write_text(header + text, encoding="utf-8")
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(header + text)
+
+
+_SERVICE_WORDS = (
+    "team service services unit hub area locality north south east west central city county "
+    "children child young people family families care leaving leavers support front door "
+    "court disabled disability disabilities assessment assessments safeguarding plan plans "
+    "protection need needs looked after adoption fostering placement placements review "
+    "reviews and of the for with in to active open closed closing awaiting closure yes no "
+    "worker social senior practitioner manager officer independent reviewing qualified "
+    "newly supervisor practice agency locum"
+)
+SERVICE_WORDS = frozenset(_SERVICE_WORDS.split(" "))
+
+
+def _vocabulary(policy: Policy) -> frozenset[str]:
+    """Words a code column's value may be made of when it is not one word or in capitals:
+    the service words above and the words of the policy's own names and code synonyms."""
+    words = set(SERVICE_WORDS)
+    for group in (policy.teams, policy.roles, policy.categories):
+        for code, record in group.items():
+            words.update(re.findall(r"[a-z]+", f"{code} {record.name}".lower()))
+    for table in CODE_SYNONYMS.values():
+        for key in table:
+            words.update(key.split("_"))
+    return frozenset(words)
+
+
+def looks_like_a_code(value: str, vocabulary: frozenset[str] = SERVICE_WORDS) -> bool:
+    """True for a value a code column may be copied into a proposal with: not a date
+    (``04/03/2012``, ``4 March 2012``), and either short and one word or in capitals
+    (``AI``, ``CIN PLAN``), or made only of ``vocabulary`` words (``Front Door Team``). A
+    child's name typed into a code column (``Alice Example``) is not one."""
+    if DATE_LIKE.search(value) or (MONTH_WORDS.search(value) and re.search(r"\d", value)):
+        return False
+    if CODE_LIKE.match(value):
+        return True
+    words = re.findall(r"[^\W\d_]+", value.lower())
+    return bool(words) and len(value) <= 60 and all(w in vocabulary for w in words)
 
 
 def _recode(series: pd.Series, table: dict[str, str | None]) -> pd.Series:
@@ -313,6 +389,7 @@ def propose_mapping(tables: dict[str, pd.DataFrame], policy: Policy) -> Mapping:
         key=lambda n: score(tables[n], CASE_FIELDS, ("case_id", "category")),
     )
     mapping = Mapping(sheets={"Workers": workers_sheet, "Cases": cases_sheet})
+    vocabulary = _vocabulary(policy)
     for table, sheet, fields in (
         ("Workers", workers_sheet, WORKER_FIELDS),
         ("Cases", cases_sheet, CASE_FIELDS),
@@ -330,8 +407,16 @@ def propose_mapping(tables: dict[str, pd.DataFrame], policy: Policy) -> Mapping:
             if target in CODE_FIELDS:
                 seen = mapping.values.setdefault(target, {})
                 column = frame.iloc[:, position].dropna()
+                withheld = 0
                 for value in pd.unique(column.astype(str).str.strip())[:MAX_VALUES]:
-                    if value and value not in seen:
-                        seen[value] = guess_code(value, target, policy)
+                    if not value or value in seen:
+                        continue
+                    if not looks_like_a_code(value, vocabulary):
+                        withheld += 1
+                        continue
+                    seen[value] = guess_code(value, target, policy)
+                if withheld:
+                    where = f"sheet {sheet}, column {header!s} ({target})"
+                    mapping.withheld[where] = withheld
         mapping.columns[table] = renames
     return mapping

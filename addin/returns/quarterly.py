@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 
-from addin.outputs import NUMBER_FORMATS, inert, plain_value
+from addin.outputs import NUMBER_FORMATS, atomic_output, cell_value, inert, plain_value, text_cell
 from addin.returns.history import (
     CASE_FIGURES,
     HistoryError,
@@ -95,7 +95,8 @@ def write_report_csv(table: pd.DataFrame, out: Path) -> None:
     shown["range_max"] = [
         "" if t == SERVICE else v for t, v in zip(table["team"], shown["range_max"], strict=True)
     ]
-    shown.to_csv(out, index=False, lineterminator="\n")
+    with atomic_output(out) as temporary:
+        shown.to_csv(temporary, index=False, lineterminator="\n")
 
 
 def write_report_xlsx(table: pd.DataFrame, trend: pd.DataFrame, out: Path, quarter: str) -> None:
@@ -133,19 +134,19 @@ def write_report_xlsx(table: pd.DataFrame, trend: pd.DataFrame, out: Path, quart
             )
         line.set_categories(Reference(trend_sheet, min_col=1, min_row=2, max_row=1 + len(trend)))
         trend_sheet.add_chart(line, f"A{len(trend) + 4}")
-    book.save(out)
+    with atomic_output(out) as temporary:
+        book.save(temporary)
 
 
 def _fill(sheet, frame: pd.DataFrame) -> None:
-    sheet.append([str(c) for c in frame.columns])
+    sheet.append([cell_value(str(c)) for c in frame.columns])
     for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        text_cell(cell).font = Font(bold=True)
     formats = [NUMBER_FORMATS.get(str(c)) for c in frame.columns]
     for row in frame.itertuples(index=False):
-        sheet.append([_shown(v) if not isinstance(v, str) else v for v in row])
+        sheet.append([cell_value(_shown(v) if not isinstance(v, str) else v) for v in row])
         for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
             if number_format and isinstance(cell.value, float):
                 cell.number_format = number_format
-            elif isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
-                cell.data_type = "s"  # text, never a formula
+            text_cell(cell)  # text, never a formula
     sheet.freeze_panes = "A2"
