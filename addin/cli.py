@@ -38,32 +38,75 @@ def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
     fail_cleanly(message, status)
 
 
-# Commands that live in other modules, imported only when they are run (or listed by --help),
-# so that one command does not pay for every other command's imports.
+# Commands that live in other modules, imported only when they are run, so that one command
+# does not pay for every other command's imports. Each carries the one-line summary
+# ``caseload --help`` lists, so listing them imports nothing (a test keeps the summaries equal
+# to the commands' own help).
 LAZY_COMMANDS = {
-    "attach": "addin.attach_cli:attach_command",
-    "recalc": "addin.recalc_cli:recalc",
-    "template": "addin.templates_cli:template",
-    "demo": "addin.templates_cli:demo",
-    "map": "addin.returns_cli:map_command",
-    "snapshot": "addin.returns_cli:snapshot_command",
-    "return": "addin.returns_cli:return_group",
-    "report": "addin.returns_cli:report_group",
-    "review": "addin.returns_cli:review_group",
+    "attach": (
+        "addin.attach_cli:attach_command",
+        "Write OUT: TRACKER plus sheets that weigh it with native formulas (no add-in needed).",
+    ),
+    "recalc": (
+        "addin.recalc_cli:recalc",
+        "Calculate every formula of BOOK (Excel's functions and the CW_ functions) and write a "
+        "copy in which each formula keeps its formula and carries its computed value.",
+    ),
+    "template": (
+        "addin.templates_cli:template",
+        "Write the blank template NAME (tracker, supervision, gmt) for a policy.",
+    ),
+    "demo": (
+        "addin.templates_cli:demo",
+        "Build a synthetic service and write its tracker, supervision records, GMT review and "
+        "per-worker result CSV into a folder.",
+    ),
+    "map": (
+        "addin.returns_cli:map_command",
+        "Propose TRACKER.mapping.yaml beside TRACKER from its headers and codes (to confirm).",
+    ),
+    "snapshot": (
+        "addin.returns_cli:snapshot_command",
+        "Store each worker's figures and status for MONTH (re-running a month replaces it).",
+    ),
+    "return": (
+        "addin.returns_cli:return_group",
+        "Statutory returns (DfE children's social work workforce census).",
+    ),
+    "report": ("addin.returns_cli:report_group", "Reports from the monthly history."),
+    "review": (
+        "addin.returns_cli:review_group",
+        "Review workbooks filled from the monthly history.",
+    ),
 }
 
 
 class LazyGroup(click.Group):
-    """A click group that imports a command's module when the command is first needed."""
+    """A click group that imports a command's module when the command is first run."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS:
-            module_name, attribute = LAZY_COMMANDS[name].split(":")
+            module_name, attribute = LAZY_COMMANDS[name][0].split(":")
             return getattr(importlib.import_module(module_name), attribute)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, a lazy command by its summary (nothing imported)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                command = click.Command(name, help=LAZY_COMMANDS[name][1])
+            else:
+                command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in rows])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -244,3 +244,27 @@ def test_gmt_service_row_matches_cw_teams(demo) -> None:
     assert sheet.cell(r, 6).value == pytest.approx(service["weighted_per_fte"])
     flagged = {sheet.cell(rr, 1).value for rr in range(7, r) if sheet.cell(rr, 20).value}
     assert flagged == set(teams.index[teams["above_service_average"]])
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    """`caseload --help` imports no command module (no pandas: it starts in about 0.1 s), and
+    each lazy command's listed summary is the command's own help."""
+    import subprocess
+    import sys
+
+    import click
+
+    from addin.cli import LAZY_COMMANDS
+
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom addin.cli import main\n"
+        "out = CliRunner().invoke(main, ['--help'])\nassert out.exit_code == 0, out.output\n"
+        "assert 'attach' in out.output and 'recalc' in out.output\n"
+        "assert 'pandas' not in sys.modules and 'workbook_templates' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    context = click.Context(main)
+    for name, (_, summary) in LAZY_COMMANDS.items():
+        real = main.get_command(context, name).get_short_help_str(limit=500)
+        assert click.Command(name, help=summary).get_short_help_str(limit=500) == real, name
