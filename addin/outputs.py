@@ -22,11 +22,10 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+if TYPE_CHECKING:  # pandas and openpyxl load only when a table is written (recalc needs neither)
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {
@@ -183,6 +182,10 @@ def _csv_rows(frame: pd.DataFrame, stream: object) -> None:
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> None:
     """One sheet per table, header in bold, numbers through number formats (never rounded)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     for title, frame in sheets.items():
         sheet = book.create_sheet(title)
