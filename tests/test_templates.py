@@ -268,3 +268,16 @@ def test_help_lists_every_command_without_importing_them() -> None:
     for name, (_, summary) in LAZY_COMMANDS.items():
         real = main.get_command(context, name).get_short_help_str(limit=500)
         assert click.Command(name, help=summary).get_short_help_str(limit=500) == real, name
+
+
+def test_typed_table_data_is_text_never_a_formula(tmp_path: Path) -> None:
+    """A value in a template's input table that starts with ``=`` (a team code from a council's
+    policy file, a pasted id) is written as text, not as a live formula."""
+    from workbook_templates.spec import Column, Sheet, Table, WorkbookSpec
+
+    sheet = Sheet("Data")
+    sheet.tables.append(Table("Data", [Column("team")], [['=HYPERLINK("x")'], ["AI"]], 5))
+    save_workbook(WorkbookSpec("t", [sheet]), tmp_path / "t.xlsx")
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "HYPERLINK" in xml and "<f>" not in xml

@@ -225,7 +225,9 @@ def _build_table(sheet: Any, table: Table) -> None:
     body_rows = max(table.size, len(table.rows), 1)
     for r, values in enumerate(table.rows, start=1):
         for c, value in enumerate(values):
-            sheet.cell(row0 + r, col0 + c, _plain(value))
+            target = sheet.cell(row0 + r, col0 + c, _plain(value))
+            if isinstance(target.value, str):
+                target.data_type = "s"  # typed data is text, never a formula (a leading "=")
     for offset, column in enumerate(table.columns):
         body_style: StyleArray | None = None  # set once, then copied down the column
         for r in range(1, body_rows + 1):
