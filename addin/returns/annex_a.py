@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
-from addin.returns.mapping import Mapping, MappingError, norm
+from addin.returns.mapping import Mapping, norm
 from udfs.intake import RawTable, TrackerUnusable
 from udfs.policy import Policy, load_policy
 
@@ -321,9 +321,3 @@ def _offer_row(
         _column(frame, "Allocated Worker").iloc[i],
         unstable,
     )
-
-
-def check_mapping(mapping: Mapping) -> None:
-    """Raise ``MappingError`` when an Annex A mapping lacks what reading needs."""
-    if mapping.kind != "annex_a":
-        raise MappingError("the mapping beside an Annex A workbook must have kind: annex_a")
