@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
 import click
 
-from addin.cli import EXIT_REJECTED, fail
-from addin.cli_options import policy_option
+from addin.cli import exit_if_rejected, fail
+from addin.cli_options import policy_files, policy_option
 
 
 @click.command("attach")
@@ -47,7 +46,7 @@ def attach_command(
     from udfs.intake import TrackerUnusable
     from udfs.policy import PolicyError, load_policy
 
-    inputs = [tracker, *([mapping] if mapping else []), *_policy_file(policy)]
+    inputs = [tracker, *([mapping] if mapping else []), *policy_files(policy)]
     try:
         rules = load_policy(policy)
         check_output(output, inputs, (".xlsx",))
@@ -70,11 +69,4 @@ def attach_command(
         f"room for Workers rows {layout.workers.first_row}-{layout.workers.last_row} and "
         f"Cases rows {layout.cases.first_row}-{layout.cases.last_row}"
     )
-    rejected = job.intake.rejected_rows
-    if rejected:
-        say(f"{rejected} row(s) rejected; their workers are marked incomplete")
-        sys.exit(EXIT_REJECTED)
-
-
-def _policy_file(policy: str | None) -> list[Path]:
-    return [Path(policy)] if policy and Path(policy).is_file() else []
+    exit_if_rejected(job.intake.rejected_rows)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from addin.cli_options import policy_option
+from addin.cli_options import policy_files, policy_option
 
 # Commands import what they need when they run, so that `caseload --help` and light commands
 # start fast (pandas, openpyxl and xlwings take ~0.4 s to import).
@@ -28,6 +28,16 @@ def _as_at_option(function):
         default=None,
         help="As-at date (YYYY-MM-DD) for months since asye_start. Default: today.",
     )(function)
+
+
+def exit_if_rejected(rejected: int) -> None:
+    """Say how many rows were rejected and end with exit status 1, when there were any (the
+    rule of ``weigh`` and of every command that weighs a tracker)."""
+    if rejected:
+        from addin.messages import say
+
+        say(f"{rejected} row(s) rejected; their workers are marked incomplete")
+        sys.exit(EXIT_REJECTED)
 
 
 def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
@@ -137,7 +147,7 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
     try:
         rules = load_policy(policy)
         if output is not None:
-            check_output(output, [tracker, *_policy_files(policy)])
+            check_output(output, [tracker, *policy_files(policy)])
         job = weigh_tracker(tracker, rules, as_at.date() if as_at else date.today())
     except (PolicyError, OutputError, TrackerUnusable) as exc:
         fail(str(exc))
@@ -155,15 +165,7 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
         fail(f"{output or 'standard output'}: cannot be written ({exc.strerror or exc})")
     if output is not None:
         say(f"wrote {output}")
-    rejected = job.intake.rejected_rows
-    if rejected:
-        say(f"{rejected} row(s) rejected; their workers are marked incomplete")
-        sys.exit(EXIT_REJECTED)
-
-
-def _policy_files(policy: str | None) -> list[Path]:
-    """The policy file a ``--policy`` names (an input, never to be written over), if any."""
-    return [Path(policy)] if policy and Path(policy).is_file() else []
+    exit_if_rejected(job.intake.rejected_rows)
 
 
 @main.group()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from addin.cli_options import policy_option
+from addin.cli_options import policy_files, policy_option
 from addin.messages import fail, say
 from addin.outputs import OutputError, atomic_output, check_output, same_file
 from addin.returns.batch import Batch, read_batch
@@ -62,14 +62,9 @@ def check_new_output(out: Path, inputs: list[Path], suffixes: tuple[str, ...]) -
         _fail(str(exc))
 
 
-def _policy_file(policy: str | None) -> list[Path]:
-    """The policy file ``--policy`` names, if it names a file (an input like any other)."""
-    return [Path(policy)] if policy is not None and Path(policy).is_file() else []
-
-
 def _policy_inputs(db: Path, policy: str | None) -> list[Path]:
     """The inputs of a command reading the history: the database and a policy file."""
-    return [db, *_policy_file(policy)]
+    return [db, *policy_files(policy)]
 
 
 def _check_history(db: Path) -> None:
@@ -236,7 +231,7 @@ def census_command(
     day = as_at.date()
     if (day.month, day.day) != (9, 30):
         _fail(f"--as-at {day.isoformat()}: the census is taken at 30 September")
-    check_new_output(output, [*files, *_policy_file(policy)], (".xml", ".csv"))
+    check_new_output(output, [*files, *policy_files(policy)], (".xml", ".csv"))
     rules = _policy(policy)
     batch = read_batch(list(files), rules, day, progress=not quiet)
     _report(batch)

@@ -13,7 +13,7 @@ import numpy as np
 import xlwings as xw
 
 from udfs.errors import CellError
-from udfs.functions import (
+from udfs.functions import (  # noqa: F401 - the CW_ names xlwings finds in this module
     CATEGORY,
     CW_CAPACITY,
     CW_CASE_WEIGHT,
@@ -63,17 +63,5 @@ def _register(fn: Any) -> None:
     xw.func(category=CATEGORY)(fn)
 
 
-for _function in (
-    CW_CASE_WEIGHT,
-    CW_CAPACITY,
-    CW_RANGE,
-    CW_STATUS,
-    CW_LOAD,
-    CW_MONTHS_OVER,
-    CW_ESCALATION,
-    CW_WORKERS,
-    CW_TEAMS,
-    CW_REJECTIONS,
-    CW_POLICY,
-):
+for _function in EXCEL_FUNCTIONS.values():
     _register(_function)
