@@ -106,6 +106,14 @@ class Column:
     array: bool = False
 
 
+class Columns(list[Column]):
+    """The formula columns of a sheet being built, in order."""
+
+    def add(self, header: str, formula: Callable[[int], str], **options: object) -> None:
+        """Append a column: its header, its formula per row, and ``Column``'s options."""
+        self.append(Column(header, formula, **options))
+
+
 @dataclass
 class NativeSheet:
     """A sheet of formula columns from ``first_row`` to ``last_row`` (row 1: headers), plus
@@ -376,10 +384,8 @@ def case_working_sheet(
     def category_no(r: int) -> str:
         return code_position(f"$D{r}", cats)
 
-    columns: list[Column] = []
-
-    def add(header: str, formula: Callable[[int], str], **options: object) -> None:
-        columns.append(Column(header, formula, **options))
+    columns = Columns()
+    add = columns.add
 
     add("Cases row", lambda r: f'IF({blank_row(r)},"",ROW())', width=8)
     add(
@@ -557,10 +563,8 @@ def sibling_groups_sheet(
     def before(letter: str, r: int) -> str:
         return inside(f"${letter}$1:${letter}${last + 1}", f"$C{r}", "ROW()-1")
 
-    columns: list[Column] = []
-
-    def add(header: str, formula: Callable[[int], str], **options: object) -> None:
-        columns.append(Column(header, formula, **options))
+    columns = Columns()
+    add = columns.add
 
     add("Worker row", lambda r: f"IFERROR(MATCH(ROW(),{starts},1)+{w.first_row - 1},0)", width=8)
     add(
@@ -669,10 +673,8 @@ def worker_working_sheet(
     def block(letter: str, r: int) -> str:
         return inside(refs.group(letter), f"$P{r}", f"$P{r}+$N{r}-1")
 
-    columns: list[Column] = []
-
-    def add(header: str, formula: Callable[[int], str], **options: object) -> None:
-        columns.append(Column(header, formula, **options))
+    columns = Columns()
+    add = columns.add
 
     add("Key", lambda r: trimmed(c("worker_id", r)), width=10)
     add(
