@@ -321,17 +321,8 @@ class Evaluator:
                     return Vec(sheet.column(node.c1, node.r1 + self.start, self.n))
                 return Vec(sheet.get(node.r1 + k, node.c1) for k in self.offsets)
             return sheet.get(node.r1, node.c1)
-        if node.relative:
-            return PerRow(
-                self.book.range_array(
-                    node.sheet,
-                    node.r1 + k if node.rel1 else node.r1,
-                    node.c1,
-                    node.r2 + k if node.rel2 else node.r2,
-                    node.c2,
-                )
-                for k in self.offsets
-            )
+        if node.relative:  # the rectangle each row reads (``areas``), read row by row
+            return PerRow(self.book.range_array(*area) for area in self.areas(node))
         return self.book.range_array(node.sheet, node.r1, node.c1, node.r2, node.c2)
 
     # --- references computed while evaluating ----------------------------------------------
