@@ -163,14 +163,11 @@ def _summary(
     case_size: int,
     title: str,
 ) -> Sheet:
-    sheet = Sheet("Summary", freeze=f"B{SUMMARY_TOP + 1}", protect=True, tab_colour="305496")
-    sheet.print_title_rows = f"{SUMMARY_TOP}:{SUMMARY_TOP}"
-    sheet.put("A1", f"{title} - {policy.title or policy.name}", style="title")
-    sheet.put(
-        "A2",
+    sheet = _summary_sheet(
+        policy,
+        title,
         "Calculated by CW_WORKERS from the Workers and Cases tables under the policy on the "
         "Policy sheet. Formula cells are locked: type only on Workers and Cases.",
-        style="subtitle",
     )
     rules = policy_ref(policy)
     result = CW_WORKERS(workers_rows, cases_rows, policy)
@@ -192,6 +189,16 @@ def _summary(
     return sheet
 
 
+def _summary_sheet(policy: Policy, title: str, subtitle: str) -> Sheet:
+    """The Summary sheet of either form: protected, header row repeated when printed, the title
+    naming the policy and a line saying where the figures come from."""
+    sheet = Sheet("Summary", freeze=f"B{SUMMARY_TOP + 1}", protect=True, tab_colour="305496")
+    sheet.print_title_rows = f"{SUMMARY_TOP}:{SUMMARY_TOP}"
+    sheet.put("A1", f"{title} - {policy.title or policy.name}", style="title")
+    sheet.put("A2", subtitle, style="subtitle")
+    return sheet
+
+
 def _native_summary(
     policy: Policy,
     values: dict[tuple[int, int], Any],
@@ -203,15 +210,12 @@ def _native_summary(
 ) -> Sheet:
     """The Summary of the native form: the Caseload sheet's figures under headers in words,
     one line per Workers row (Caseload row r is Summary row r + 3), with the status panels."""
-    sheet = Sheet("Summary", freeze=f"B{SUMMARY_TOP + 1}", protect=True, tab_colour="305496")
-    sheet.print_title_rows = f"{SUMMARY_TOP}:{SUMMARY_TOP}"
-    sheet.put("A1", f"{title} - {policy.title or policy.name}", style="title")
-    sheet.put(
-        "A2",
+    sheet = _summary_sheet(
+        policy,
+        title,
         "Every figure is an ordinary formula: the Caseload sheet weighs the Workers and Cases "
         "tables under the policy on the Policy sheet (Case working shows each case's weight). "
         "Type only on Workers and Cases; a line left blank is a blank Workers row.",
-        style="subtitle",
     )
     sheet.row(f"A{SUMMARY_TOP}", [RESULT_LABELS[n] for n in RESULT_COLUMNS], style="header")
     shift = SUMMARY_TOP - 1
