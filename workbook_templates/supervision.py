@@ -110,9 +110,9 @@ def supervision_spec(
         style="subtitle",
     )
     computed = computed_columns(months, policy, months_over_before)
-    formulas = PolicyFormulas(policy, functions)
+    formulas = PolicyFormulas(policy, functions, worker)
     _header_panel(sheet, policy, worker, months_over_before, supervisor, computed, formulas)
-    _month_table(sheet, policy, worker, months, first_month, months_over_before, formulas)
+    _month_table(sheet, months, first_month, computed, formulas)
     return WorkbookSpec(
         title=f"Supervision record {worker.get('worker_id', '')} ({policy.name})",
         sheets=[
@@ -120,7 +120,7 @@ def supervision_spec(
             policy_sheet(policy),
             instructions_sheet("Monthly supervision record", _instructions(policy, functions)),
         ],
-        native=[lookups_sheet(policy)[0]] if functions == "native" else [],
+        native=[formulas.lookups] if functions == "native" else [],
     )
 
 
@@ -132,13 +132,16 @@ CHECK_REDUCTION = "check reduction: 0-100"
 
 
 class PolicyFormulas:
-    """The record's policy figures (range and capacity) as formulas of either form."""
+    """The record's policy figures (range and capacity) as formulas of either form, and what
+    the model gives for ``worker`` (``range_max_value``; ``capacity_values``, one per month)."""
 
-    def __init__(self, policy: Policy, functions: str) -> None:
+    def __init__(self, policy: Policy, functions: str, worker: dict[str, Any]) -> None:
         self.policy = policy
         self.native = functions == "native"
-        self.look = lookups_sheet(policy)[1]
+        self.lookups, self.look = lookups_sheet(policy)
         self.rules = policy_ref(policy)
+        ranges, self.capacity_values = _policy_figures(worker, policy, MONTH_ROWS)
+        self.range_max_value = ranges[0]
 
     def team_no(self) -> str:
         """The team's place in the Lookups table (0: unknown)."""
@@ -206,7 +209,6 @@ def _header_panel(
         Validation("C7", kind="decimal", minimum=0.01, maximum=1),
         Validation("C10", kind="whole", minimum=0, maximum=120),
     ]
-    range_max, capacity_max = _policy_figures(worker, policy, 1)
     uses_cw = not formulas.native
     if formulas.native:
         sheet.put("I4", "Team's place in the policy", style="subtitle")
@@ -215,13 +217,19 @@ def _header_panel(
         sheet.put(TEAM_NO.replace("$", ""), formulas.team_no(), style="formula", cached=team_no)
         sheet.put(ROLE_NO.replace("$", ""), formulas.role_no(), style="formula", cached=role_no)
     sheet.put("E4", "Team range max (policy)", style="label")
-    sheet.put("H4", formulas.range_max(), style="formula", cached=range_max[0], uses_cw=uses_cw)
+    sheet.put(
+        "H4",
+        formulas.range_max(),
+        style="formula",
+        cached=formulas.range_max_value,
+        uses_cw=uses_cw,
+    )
     sheet.put("E5", "Capacity max, first month", style="label")
     sheet.put(
         "H5",
         formulas.capacity_max(ASYE_MONTHS),
         style="formula",
-        cached=capacity_max[0],
+        cached=formulas.capacity_values[0],
         uses_cw=uses_cw,
         number_format="0.00",
     )
@@ -260,19 +268,15 @@ def _header_panel(
 
 def _month_table(
     sheet: Sheet,
-    policy: Policy,
-    worker: dict[str, Any],
     months: list[dict[str, Any]],
     first_month: date,
-    before: int,
+    computed: dict[str, list[Any]],
     formulas: PolicyFormulas,
 ) -> None:
     header_row = FIRST_ROW - 1
     sheet.row(f"A{header_row}", [header for header, _, _, _ in COLUMNS], style="header")
     sheet.heights[header_row] = 60  # headers in words wrap onto four lines
-    computed = computed_columns(months, policy, before)
     starts = month_starts(first_month)
-    policy_capacity = _policy_figures(worker, policy, MONTH_ROWS)[1]
     for index in range(MONTH_ROWS):
         row = FIRST_ROW + index
         record = months[index] if index < len(months) else {}
@@ -290,7 +294,7 @@ def _month_table(
                 continue
             formula = _formula(kind, row, formulas)
             if kind == "policy_capacity":
-                cached: Any = policy_capacity[index]
+                cached: Any = formulas.capacity_values[index]
             else:
                 cached = computed[key][index] if index < len(months) else ""
             sheet.put(
