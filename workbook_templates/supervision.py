@@ -136,7 +136,6 @@ class PolicyFormulas:
     the model gives for ``worker`` (``range_max_value``; ``capacity_values``, one per month)."""
 
     def __init__(self, policy: Policy, functions: str, worker: dict[str, Any]) -> None:
-        self.policy = policy
         self.native = functions == "native"
         self.lookups, self.look = lookups_sheet(policy)
         self.rules = policy_ref(policy)
