@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
 from udfs.capacity import team_range
 from udfs.policy import Policy
@@ -441,8 +442,6 @@ def _chart_data(
     chart, never a 0. The first column (labels) and, without ``letters``, the first row
     (headers) are copied as text; ``letters`` picks the source's columns (labels first).
     """
-    from openpyxl.utils.cell import column_index_from_string, range_boundaries
-
     first_col, first_row, last_col, last_row = range_boundaries(source)
     picked = [column_index_from_string(x) for x in letters] if letters else None
     picked = picked or list(range(first_col, last_col + 1))
