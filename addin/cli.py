@@ -170,17 +170,58 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
 
 @main.group()
 def addin() -> None:
-    """What Excel needs: the VBA wrapper module, the xlwings config, the function reference."""
+    """What Excel needs: the VBA module, xlwings Lite files, the xlwings config, the function
+    reference."""
 
 
 @addin.command("vba")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="FILE.bas")
-@click.option("--workbook", default="caseload.xlam", help="Name of the add-in workbook.")
+@click.option(
+    "--workbook",
+    default="caseload.xlam",
+    show_default=True,
+    help="Name of the workbook the module goes into: an .xlam calls back into the active "
+    "workbook, any other (tracker.xlsm) into itself.",
+)
 def addin_vba(output: Path | None, workbook: str) -> None:
-    """Write the VBA module that calls the CW_ functions (import it into the .xlam/.xlsm)."""
+    """Write the VBA module that calls the CW_ functions, as xlwings' Import Functions writes
+    it, plus the RegisterCaseloadFunctions macro (help text and category) to run once after
+    importing it by hand (File > Import File). CRLF line endings on every OS."""
     from addin.xlwings_support import vba_module
 
-    _write_text(vba_module(workbook), output)
+    data = vba_module(workbook).encode("cp1252")  # the VBA editor reads the ANSI code page
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+        return
+    output.write_bytes(data)
+    click.echo(f"wrote {output}", err=True)
+
+
+@addin.command("lite")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Folder to write main.py, requirements.txt and the wheel into (created if missing).",
+)
+@click.option(
+    "--wheel-url",
+    default=None,
+    help="HTTPS address where IT hosts the wheel; written into requirements.txt.",
+)
+@click.option("--no-wheel", is_flag=True, help="Write main.py and requirements.txt only.")
+def addin_lite(output: Path, wheel_url: str | None, no_wheel: bool) -> None:
+    """Write the CW_ functions for xlwings Lite (Python inside Excel, nothing installed on the
+    PC): main.py and requirements.txt to paste into Lite's editor, and the wheel Lite installs
+    (caseload_weighting_lite-VERSION-py3-none-any.whl: udfs only, pure Python)."""
+    from addin.lite import write_lite_files
+
+    if wheel_url is not None and not wheel_url.lower().startswith("https://"):
+        fail(f"--wheel-url {wheel_url!r}: Lite downloads from inside Excel, over https:// only")
+        return
+    for path in write_lite_files(output, wheel_url, wheel=not no_wheel):
+        click.echo(f"wrote {path}", err=True)
 
 
 @addin.command("conf")

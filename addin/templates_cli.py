@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from addin.cli_options import policy_option
+from addin.macro_workbook import XLWINGS_VBA_VERSION
 from udfs.policy import PolicyError, load_policy
 from workbook_templates.demo import FUNCTIONS, TEMPLATES, build_demo, build_template
+from workbook_templates.macro_enabled import XLSM_TEMPLATES, build_macro_template
 
 
 def _fail(message: str) -> None:
@@ -31,19 +33,48 @@ functions_option = click.option(
 @click.argument("name", type=click.Choice(TEMPLATES))
 @policy_option()
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="New .xlsx file."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="New .xlsx file (.xlsm with --xlsm).",
 )
-@functions_option
-def template(name: str, policy: str | None, output: Path, functions: str) -> None:
+@click.option(
+    "--functions",
+    type=click.Choice(FUNCTIONS),
+    default=None,
+    help="native: ordinary formulas that compute in any Excel 2019+ or LibreOffice, nothing "
+    "installed (default). cw: the add-in's CW_ functions (xlwings users; the default with "
+    "--xlsm).",
+)
+@click.option(
+    "--xlsm",
+    is_flag=True,
+    help="tracker and supervision: a macro-enabled workbook in the CW_ form carrying xlwings' "
+    "standalone VBA project and an xlwings.conf sheet, so Import Functions puts the CW_ "
+    "functions into the workbook itself (needs xlwings "
+    f"{XLWINGS_VBA_VERSION} on the PC).",
+)
+def template(
+    name: str, policy: str | None, output: Path, functions: str | None, xlsm: bool
+) -> None:
     """Write the blank template NAME (tracker, supervision, gmt) for a policy."""
-    if output.suffix.lower() != ".xlsx":
-        _fail(f"{output}: the template must be written to an .xlsx file")
+    suffix = ".xlsm" if xlsm else ".xlsx"
+    if output.suffix.lower() != suffix:
+        _fail(f"{output}: the template must be written to an {suffix} file")
+    if xlsm and name not in XLSM_TEMPLATES:
+        _fail(f"--xlsm: only {' and '.join(XLSM_TEMPLATES)} use the CW_ functions")
+    if xlsm and functions == "native":
+        _fail("--xlsm carries the CW_ functions: it cannot be combined with --functions native")
     try:
         rules = load_policy(policy)
     except PolicyError as exc:
         _fail(str(exc))
         return
-    build_template(name, rules, output, functions)
+    if xlsm:
+        build_macro_template(name, rules, output)
+    else:
+        build_template(name, rules, output, functions or "native")
     click.echo(f"wrote {output}", err=True)
 
 

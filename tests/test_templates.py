@@ -102,7 +102,10 @@ def test_cw_template_keeps_the_add_in_form(tmp_path: Path) -> None:
     book = load_workbook(path)
     assert book.sheetnames == ["Summary", "Workers", "Cases", "Policy", "Instructions"]
     formula = book["Summary"]["A4"].value.text
-    assert formula.startswith("=CW_WORKERS(Workers!$A$1:$G$200,Cases!$A$1:$J$2000,Policy!$A$1:$B$")
+    # the whole tables: rows typed below them join them (no fixed $A$1:$G$200)
+    assert formula.startswith("=CW_WORKERS(Workers[#All],Cases[#All],Policy!$A$1:$B$")
+    assert book["Workers"].tables["Workers"].ref.startswith("A1:G")
+    assert book["Cases"].tables["Cases"].ref.startswith("A1:J")
     with zipfile.ZipFile(path) as package:
         assert "xl/metadata.xml" in package.namelist()
         sheet = package.read("xl/worksheets/sheet1.xml").decode()

@@ -223,3 +223,78 @@ def test_engine_missing_falls_back_to_pure_functions(monkeypatch: pytest.MonkeyP
     assert engine_workbook() is Workbook
     monkeypatch.setitem(sys.modules, "addin.engine", None)  # import raises ImportError
     assert engine_workbook() is None
+
+
+def _cw_tracker(service, path: Path) -> list[Any]:
+    data, history = service
+    latest = history[-1]
+    return save_workbook(
+        tracker_spec(load_policy(), latest.workers_rows, latest.cases_rows, functions="cw"), path
+    )
+
+
+def test_cw_tracker_reads_whole_tables_and_recalculates_to_numbers(service, tmp_path: Path):
+    """The CW_ form names the Excel tables (Workers[#All], Cases[#All]), not fixed ranges, and
+    the engine (``caseload recalc``) resolves them to the same figures the builder cached."""
+    from click.testing import CliRunner
+
+    from addin.cli import main
+
+    path = tmp_path / "cw.xlsx"
+    written = _cw_tracker(service, path)
+    anchor = next(c for c in written if c.ref == "A4" and c.sheet == "Summary")
+    assert anchor.formula.startswith("=CW_WORKERS(Workers[#All],Cases[#All],Policy!")
+    cw_calls = [c.formula for c in written if "CW_" in c.formula]
+    assert not [f for f in cw_calls if "Workers!$" in f or "Cases!$" in f]
+    out = tmp_path / "cw-recalc.xlsx"
+    result = CliRunner().invoke(main, ["recalc", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out, data_only=True)["Summary"]
+    counts = {sheet[f"O{r}"].value: sheet[f"P{r}"].value for r in range(5, 11)}
+    cached = {c.ref: c.cached for c in written if c.sheet == "Summary"}
+    assert counts["over"] == cached["P5"] and counts["over"] > 0
+    assert all(isinstance(v, int | float) for v in counts.values()), counts
+    statuses = ("over", "within", "under", "no caseload expected", "incomplete")
+    assert sum(counts[s] for s in statuses) == len(service[1][-1].workers_rows) - 1
+
+
+def _without_functions(service, folder: Path) -> Path:
+    """A CW_ tracker whose Summary calls a function no one provides, as Excel sees the tracker
+    where the CW_ functions are not loaded (#NAME?)."""
+    import zipfile
+
+    path = folder / "cw.xlsx"
+    _cw_tracker(service, path)
+    missing = folder / "missing.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(missing, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # Summary
+                data = data.replace(b"CW_WORKERS(", b"CW_NOT_INSTALLED(")
+            target.writestr(info, data)
+    return missing
+
+
+def test_cw_tracker_counts_are_never_zero_without_the_functions(service, tmp_path: Path):
+    """Where the CW_ functions are missing the status counts are not numbers (the engine has
+    no error-aware ERROR.TYPE, so it shows the error; Excel and LibreOffice show the text:
+    test_cw_tracker_counts_say_functions_not_loaded_in_libreoffice)."""
+    book = Workbook.load(_without_functions(service, tmp_path))
+    book.calculate()
+    assert isinstance(book.get("Summary!A4"), XlError) and book.get("Summary!A4").code == "#NAME?"
+    for row in range(5, 11):
+        value = book.get(f"Summary!P{row}")
+        assert value == "functions not loaded" or isinstance(value, XlError), (row, value)
+
+
+@pytest.mark.libreoffice
+def test_cw_tracker_counts_say_functions_not_loaded_in_libreoffice(service, tmp_path: Path):
+    from libreoffice_checks import needs_lo
+
+    if needs_lo.args[0]:
+        pytest.skip(needs_lo.kwargs["reason"])
+    from addin.libreoffice import convert
+
+    out = convert(_without_functions(service, tmp_path), "xlsx", tmp_path / "lo", recalculate=True)
+    sheet = load_workbook(out, data_only=True)["Summary"]
+    assert [sheet[f"P{row}"].value for row in range(5, 11)] == ["functions not loaded"] * 6

@@ -65,3 +65,6 @@ def _register(fn: Any) -> None:
 
 for _function in EXCEL_FUNCTIONS.values():
     _register(_function)
+# xlwings generates one VBA function per module attribute carrying __xlfunc__: a leftover loop
+# variable would declare its function twice ("Ambiguous name detected" in VBA)
+del _function

@@ -8,8 +8,9 @@ Two forms (``functions``):
   Sibling groups, Worker working, Problems, Lookups). The Summary shows the Caseload figures
   with their names in words. It computes in any Excel 2019+ or LibreOffice 7.4+, nothing
   installed.
-- ``cw``: Summary!A4 holds ``=CW_WORKERS(Workers!..., Cases!..., Policy!...)``, a dynamic array
-  that the xlwings add-in fills; without the add-in those cells show ``#NAME?``.
+- ``cw``: Summary!A4 holds ``=CW_WORKERS(Workers[#All], Cases[#All], Policy!...)``, a dynamic
+  array over the whole tables (rows typed below a table join it) that xlwings or xlwings Lite
+  fills; without the functions A4 shows ``#NAME?`` and the status counts "functions not loaded".
 
 In both, unallocated cases by category and team (held by the team manager) are native
 ``SUMPRODUCT`` formulas, and the model's values are cached, so the book shows numbers before
@@ -79,9 +80,9 @@ def case_columns(policy: Policy) -> list[Column]:
     ]
 
 
-def table_refs(workers: int, cases: int) -> tuple[str, str]:
-    """Ranges of the Workers and Cases tables (header included) for the given body sizes."""
-    return f"Workers!$A$1:$G${workers + 1}", f"Cases!$A$1:$J${cases + 1}"
+WORKERS_ALL, CASES_ALL = "Workers[#All]", "Cases[#All]"
+"""The Workers and Cases tables, header row included, as the CW_ form's formulas name them."""
+NOT_LOADED = "functions not loaded"
 
 
 def tracker_spec(
@@ -101,7 +102,6 @@ def tracker_spec(
     cases_rows = cases_rows or [CASE_HEADER]
     worker_size = max(WORKER_ROWS, _round_up(len(workers_rows) - 1 + 50))
     case_size = max(CASE_ROWS, _round_up(len(cases_rows) - 1 + 500))
-    workers_ref, cases_ref = table_refs(worker_size, case_size)
     workers_sheet = Sheet("Workers", freeze="B2", print_title_rows="1:1", tab_colour="FFC000")
     workers_sheet.tables.append(
         Table("Workers", worker_columns(policy), [list(r) for r in workers_rows[1:]], worker_size)
@@ -111,10 +111,11 @@ def tracker_spec(
         Table("Cases", case_columns(policy), [list(r) for r in cases_rows[1:]], case_size)
     )
     if functions == "cw":
+        # whole Excel tables: a row typed below a table joins it, and the CW_ call reads it
         summary = _summary(
-            policy, workers_rows, cases_rows, workers_ref, cases_ref, worker_size, case_size, title
+            policy, workers_rows, cases_rows, WORKERS_ALL, CASES_ALL, worker_size, case_size, title
         )
-        instructions = _instructions(policy, workers_ref, cases_ref)
+        instructions = _instructions(policy, WORKERS_ALL, CASES_ALL)
         native, cached = [], {}
     elif functions == "native":
         workers_raw = RawTable.from_rows("Workers", [list(r) for r in workers_rows])
@@ -184,7 +185,7 @@ def _summary(
     )
     last_row = SUMMARY_TOP + worker_size
     status_col, breach_col = _result_layout(sheet, last_row)
-    _service_panel(sheet, result, status_col, breach_col, last_row)
+    _service_panel(sheet, result, status_col, breach_col, last_row, guard=f"$A${SUMMARY_TOP}")
     _unallocated_panel(sheet, policy, cases_rows, case_size)
     return sheet
 
@@ -287,8 +288,19 @@ def _service_panel(
     breach_col: str,
     last_row: int,
     uses_cw: bool = True,
+    guard: str | None = None,
 ) -> None:
-    """Counts of workers by status and with a cap breached, over the per-worker table."""
+    """Counts of workers by status and with a cap breached, over the per-worker table.
+
+    With ``guard`` (the cell of the CW_WORKERS call) a count is never a silent 0 when the call
+    fails: "functions not loaded" where the CW_ functions are missing (#NAME?), the call's own
+    error otherwise (#VALUE!, #SPILL! ...)."""
+
+    def guarded(formula: str) -> str:
+        if guard is None:
+            return f"={formula}"
+        return f'=IF(ISERROR({guard}),IF(ERROR.TYPE({guard})=5,"{NOT_LOADED}",{guard}),{formula})'
+
     body = result[1:]
     status = RESULT_COLUMNS.index("status")
     first = SUMMARY_TOP + 1
@@ -299,7 +311,7 @@ def _service_panel(
         sheet.put(f"O{offset}", label)
         sheet.put(
             f"P{offset}",
-            f"=COUNTIF(${status_col}${first}:${status_col}${last_row},O{offset})",
+            guarded(f"COUNTIF(${status_col}${first}:${status_col}${last_row},O{offset})"),
             style="formula",
             cached=sum(1 for row in body if row[status] == label),
             uses_cw=uses_cw,
@@ -308,7 +320,7 @@ def _service_panel(
     sheet.put(f"O{row}", "with a cap breached")
     sheet.put(
         f"P{row}",
-        f'=COUNTIF(${breach_col}${first}:${breach_col}${last_row},"?*")',
+        guarded(f'COUNTIF(${breach_col}${first}:${breach_col}${last_row},"?*")'),
         style="formula",
         cached=sum(1 for r in body if r[RESULT_COLUMNS.index("breaches")]),
         uses_cw=uses_cw,
@@ -394,14 +406,15 @@ def _instructions(policy: Policy, workers_ref: str, cases_ref: str) -> list[str]
         "The unallocated panel counts cases with no worker by category and team, with ordinary "
         "spreadsheet formulas.",
         "# Add-in",
-        "The CW_ functions come from the caseload weighting add-in (xlwings). Without it they "
-        "show #NAME? and the Summary keeps the values it was last saved with.",
+        "The CW_ functions come from the caseload weighting add-in (xlwings on Windows, or "
+        "xlwings Lite). Without them Summary!A4 shows #NAME? and the counts of workers by "
+        f'status show "{NOT_LOADED}" instead of numbers.',
         "# Protection",
         "Summary and Policy are protected without a password so a typed value cannot silently "
         "replace a formula. Review > Unprotect Sheet to change them on purpose.",
         "# Size",
-        "Tables take rows up to the ranges named above; to go beyond, extend the ranges in the "
-        "Summary formula.",
+        "The Summary reads the whole Workers and Cases tables (Workers[#All], Cases[#All]): "
+        "a row typed directly below a table joins it and is counted.",
     ]
 
 
