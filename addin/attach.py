@@ -82,13 +82,18 @@ def attach(
 
 def add_policy_sheet(source: Path, target: Path, policy: Policy) -> None:
     """``source`` plus a Policy sheet: the key/value table the formulas read (column A the
-    dotted key, B the value), as ``CW_POLICY`` spills it."""
+    dotted key, B the value), with what each value means and its source beside it, as
+    ``CW_POLICY`` spills it."""
     from udfs.native import NativeSheet
-    from udfs.policy import policy_table
+    from udfs.policy_labels import DESCRIBED_HEADER, described_table
 
-    cells: dict[str, object] = {"A1": "key", "B1": "value"}
-    for row, (key, value) in enumerate(policy_table(policy), start=2):
+    cells: dict[str, object] = {
+        f"{letter}1": head for letter, head in zip("ABCD", DESCRIBED_HEADER, strict=True)
+    }
+    for row, (key, value, meaning, cited) in enumerate(described_table(policy), start=2):
         cells[f"A{row}"] = Text(key)
         cells[f"B{row}"] = Text(value) if isinstance(value, str) else value
+        cells[f"C{row}"] = Text(meaning)
+        cells[f"D{row}"] = Text(cited)
     sheet = NativeSheet(POLICY_SHEET, [], 2, 1, cells)
     add_sheets(source, target, [sheet])

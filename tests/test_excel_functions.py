@@ -111,7 +111,13 @@ CASES = [
 
 def test_whole_table_functions_with_a_policy_range():
     policy = CW_POLICY("gateshead")
-    assert policy[0] == ["key", "value"] and ["teams.SGCP.max", 18.0] in policy
+    assert policy[0] == ["key", "value", "meaning", "source"]
+    assert [
+        "teams.SGCP.max",
+        18.0,
+        "Safeguarding and Care Planning: range maximum (children per full-time experienced worker)",
+        "Gateshead Children's Social Work Caseload Policy, section 4.3",
+    ] in policy
     table = CW_WORKERS(WORKERS, CASES, policy)
     rows = {r[0]: dict(zip(table[0], r, strict=True)) for r in table[1:]}
     assert rows["A"]["weighted"] == pytest.approx(23.75) and rows["A"]["status"] == "over"

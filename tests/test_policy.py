@@ -6,6 +6,7 @@ import pytest
 
 from udfs.capacity import experience_factor, team_range
 from udfs.policy import PRESETS, PolicyError, load_policy, policy_from_table, policy_table, preset
+from udfs.policy_labels import described_table, label_of, source_of
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -90,3 +91,46 @@ def test_policy_table_overrides_one_value_and_rejects_unknown_keys():
     assert team_range("AI", policy) == (0, 14) and team_range("LAC", policy) == (0, 15)
     with pytest.raises(PolicyError, match="unknown key 'service_aimz'"):
         policy_from_table([["preset", "gateshead"], ["service_aimz", 3]])
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_value_has_a_label_and_a_document_by_title(name):
+    policy = preset(name)
+    rows = described_table(policy)
+    assert [row[:2] for row in rows] == [tuple(row) for row in policy_table(policy)]
+    for key, _value, meaning, source in rows:
+        assert meaning and "{" not in meaning, key
+        if key != "preset":
+            assert source and "seed" not in source.lower(), key
+
+
+def test_a_value_cites_the_file_that_sets_it_and_a_changed_value_the_workbook(tmp_path):
+    walsall = preset("walsall")
+    assert source_of(walsall, "teams.SGCP.max").startswith("Walsall")
+    assert source_of(walsall, "weights.sibling_factor").endswith("section 4.3")  # inherited
+    assert label_of(walsall, "teams.SGCP.caps.cp_families").endswith(
+        "at most this many families with CP plans per worker"
+    )
+    council = tmp_path / "council.yaml"
+    council.write_text(
+        "extends: gateshead\nname: council\nsource: Our caseload policy\n"
+        "references: {teams.AI: 'Our caseload policy, section 2'}\n"
+        "teams:\n  AI: {name: Assessment, min: 10, max: 14}\n"
+        "weights: {sibling_factor: 0.6}\n",
+        encoding="utf-8",
+    )
+    ours = load_policy(council)
+    assert source_of(ours, "teams.AI.max") == "Our caseload policy, section 2"
+    assert source_of(ours, "weights.sibling_factor") == "Our caseload policy"
+    assert source_of(ours, "teams.SGCP.max").endswith("section 4.3")
+    table = [("preset", "gateshead"), ("teams.SGCP.max", 17), ("teams.AI.max", 18)]
+    edited = policy_from_table(table)
+    assert source_of(edited, "teams.SGCP.max") == "Policy sheet of this workbook"
+    assert source_of(edited, "teams.AI.max").endswith("section 4.1")  # unchanged value
+
+
+def test_references_must_be_text(tmp_path):
+    council = tmp_path / "council.yaml"
+    council.write_text("extends: gateshead\nname: c\nreferences: [a, b]\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="references"):
+        load_policy(council)

@@ -138,7 +138,7 @@ def test_policy_spills_as_the_pure_function(tmp_path: Path) -> None:
     book.save(tmp_path / "p.xlsx")
     engine = Workbook.load(tmp_path / "p.xlsx")
     expected = CW_POLICY("walsall")
-    assert engine.get_range(f"Sheet!B2:C{len(expected) + 1}") == expected
+    assert engine.get_range(f"Sheet!B2:E{len(expected) + 1}") == expected
 
 
 def test_copy_keeps_formulas_styles_validation_tables_and_caches_values(
@@ -219,8 +219,8 @@ def test_cli_policy_option_applies_to_blank_policy(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["recalc", str(path), "-o", str(out), "--policy", "walsall"])
     assert result.exit_code == 0, result.output
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Sheet").to_python()
-    assert [list(r[:2]) for r in rows] == [
-        [k, v if v is not None else ""] for k, v in CW_POLICY("walsall")
+    assert [list(r[:4]) for r in rows] == [
+        [cell if cell is not None else "" for cell in row] for row in CW_POLICY("walsall")
     ]
     bad = CliRunner().invoke(main, ["recalc", str(path), "--policy", "no-such-preset"])
     assert bad.exit_code == 2

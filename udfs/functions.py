@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -26,13 +26,16 @@ import pandas as pd
 from udfs.capacity import capacities, load_pct, team_range
 from udfs.errors import CellError
 from udfs.escalation import escalation, months_over
+from udfs.excel_dates import from_serial
 from udfs.intake import (
     CASE_FIELDS,
     WORKER_FIELDS,
+    YES,
     FieldReader,
     Intake,
     RawTable,
     case_fields,
+    cell_text,
     is_blank_cell,
     parse_date_text,
     read_tracker,
@@ -40,7 +43,8 @@ from udfs.intake import (
     worker_fields,
 )
 from udfs.model import RESULT_COLUMNS, family_codes, weigh
-from udfs.policy import Policy, PolicyError, load_policy, policy_from_table, policy_table
+from udfs.policy import Policy, PolicyError, load_policy, policy_from_table
+from udfs.policy_labels import DESCRIBED_HEADER, described_table
 from udfs.status import worker_status
 from udfs.teams import team_figures
 from udfs.weights import counted_weights
@@ -49,7 +53,6 @@ CATEGORY = "Caseload weighting"
 POLICY_DOC = (
     "Optional: a preset name (gateshead, walsall, wales-scrutiny, laming) or a policy range"
 )
-EXCEL_EPOCH = datetime(1899, 12, 30)
 
 Cells = list[list[Any]]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -138,7 +141,7 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, int | float):
-        return (EXCEL_EPOCH + timedelta(days=float(value))).date()
+        return from_serial(float(value)).date()
     return parse_date_text(str(value))
 
 
@@ -299,7 +302,9 @@ def CW_RANGE(team: Any, bound: Any = "both", under_18: Any = False, policy: Any 
             continue
         key = str(code).strip().upper().replace(" ", "_").replace("-", "_")
         if key not in rules.teams:
-            out.append([CellError(f"CW_RANGE row {position}: unknown team {code!r}")])
+            # every row as wide as the others: Excel and Office.js take only rectangular arrays
+            error = CellError(f"CW_RANGE row {position}: unknown team {code!r}")
+            out.append([error] if which != "both" else [error, error])
             continue
         low, high = team_range(key, rules, _truthy(under_18))
         out.append([low, high] if which == "both" else [high if which == "max" else low])
@@ -430,8 +435,9 @@ def CW_REJECTIONS(workers: Any, cases: Any, policy: Any = None, as_at: Any = Non
 
 @argument("policy", doc=POLICY_DOC)
 def CW_POLICY(policy: Any = None) -> Cells:
-    """The policy as a two-column key/value table, to paste as values and edit as a council."""
-    return [["key", "value"]] + [[k, v] for k, v in policy_table(resolve_policy(policy))]
+    """The policy as a key/value table, to paste as values and edit as a council; beside each
+    value, what it means and the document and section it comes from."""
+    return [list(DESCRIBED_HEADER)] + [list(row) for row in described_table(resolve_policy(policy))]
 
 
 # --- helpers shared by the whole-table functions ---------------------------------------------
@@ -465,7 +471,7 @@ def _truthy(value: Any, default: bool = False) -> bool:
         return default
     if isinstance(value, Sequence) and not isinstance(value, str):
         return _truthy(_column(value)[0] if _column(value) else None, default)
-    return str(value).strip().lower() in {"true", "yes", "y", "1", "1.0"}
+    return cell_text(value).lower() in YES
 
 
 EXCEL_FUNCTIONS = {

@@ -4,9 +4,14 @@ A policy file is YAML (see ``udfs/presets/``). A preset may ``extends:`` another
 are merged key by key into the parent's, except that an entry of ``teams``, ``roles``,
 ``categories`` or ``caps`` is one record and replaces the parent's entry of that code whole.
 
-In a workbook a policy is a two-column key/value table (``policy_table``): dotted keys such as
+In a workbook a policy is a key/value table (``policy_table``): dotted keys such as
 ``teams.SGCP.max`` or ``weights.levels.4``. A ``preset`` row names the preset the table starts
-from; every other row overrides one value. ``policy_from_table`` reads it back.
+from; every other row overrides one value. ``policy_from_table`` reads it back, ignoring any
+columns after the value (the Policy sheet shows each value's meaning and source there:
+``udfs.policy_labels``).
+
+A file's ``references`` name the document and section each value comes from
+(``references_of``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from udfs.errors import CaseloadError
+from udfs.yes_no import yes_or_no
+
 PRESETS = ("gateshead", "walsall", "wales-scrutiny", "laming")
 DEFAULT_PRESET = "gateshead"
 MAX_POLICY_BYTES = 1024 * 1024
@@ -29,7 +37,7 @@ MAX_YAML_DEPTH = 32
 """Deepest nesting of a policy or mapping."""
 
 
-class PolicyError(ValueError):
+class PolicyError(CaseloadError):
     """A policy that cannot be used; the message names the key and the value."""
 
 
@@ -144,6 +152,9 @@ class Policy(_Strict):
     roles: dict[str, Role]
     caps: dict[str, CapRule] = Field(default_factory=dict)
     teams: dict[str, Team]
+    references: dict[str, str] = Field(default_factory=dict)
+    """The document (title and section) each value comes from, by dotted key (``teams.SGCP.max``
+    -> ``Gateshead ... Policy, section 4.3``); see ``references_of``."""
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
@@ -205,7 +216,7 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-class YamlLimitError(ValueError):
+class YamlLimitError(CaseloadError):
     """A YAML document beyond ``MAX_YAML_NODES`` or ``MAX_YAML_DEPTH``."""
 
 
@@ -294,9 +305,44 @@ def _preset_data(name: str) -> dict[str, Any]:
     return _resolve(_read_yaml(Path(f"{name}.yaml"), text))
 
 
+NOT_VALUES = ("name", "references")
+"""Top-level keys that are not policy values: the preset's name and the references."""
+WORKBOOK_REFERENCE = "Policy sheet of this workbook"
+
+
+def _values(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The policy values of resolved or raw policy data, as (dotted key, value)."""
+    return _flatten({key: value for key, value in data.items() if key not in NOT_VALUES})
+
+
+def references_of(data: dict[str, Any]) -> dict[str, str]:
+    """The source of every value one policy file sets, by dotted key.
+
+    A file's ``references`` maps a key or the start of one (``teams.SGCP``, ``weights.levels``)
+    to the document and section it comes from; a value takes the longest that starts its key,
+    else the file's ``source``. A value set in a file that ``extends`` another takes that file's
+    reference, never its parent's.
+    """
+    given = data.get("references") or {}
+    if not isinstance(given, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in given.items()
+    ):
+        raise PolicyError("references: expected 'key: document title, section' lines")
+    default = str(data.get("source") or data.get("title") or "")
+    found: dict[str, str] = {}
+    for key, _ in _values(data):
+        parts = key.split(".")
+        for length in range(1, len(parts) + 1):  # the record too: its defaults take its source
+            path = ".".join(parts[:length])
+            starts = [k for k in given if path == k or path.startswith(k + ".")]
+            found[path] = given[max(starts, key=len)] if starts else default
+    return found
+
+
 def _resolve(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     parent = data.pop("extends", None)
+    data["references"] = references_of(data)
     if parent is None:
         return data
     if not isinstance(parent, str):
@@ -353,7 +399,7 @@ def policy_table(policy: Policy) -> list[tuple[str, Any]]:
     """The policy as (key, value) rows, starting with its preset name; blank values left out."""
     data = policy.model_dump(exclude_none=True)
     rows = [("preset", policy.name)]
-    rows.extend((key, value) for key, value in _flatten(data) if key != "name")
+    rows.extend(_values(data))
     return rows
 
 
@@ -390,19 +436,34 @@ def policy_from_table(rows: Any) -> Policy:
         pairs.append((str(key).strip(), value))
     base = next((str(v).strip().lower() for k, v in pairs if k.lower() == "preset"), None)
     data = _preset_data(base or DEFAULT_PRESET)
-    known = {key for key, _ in _flatten(data)}
+    preset_values = dict(_values(build_policy(data).model_dump(exclude_none=True)))
+    references = dict(data["references"])
     for key, value in pairs:
         if key.lower() == "preset":
             continue
         if value is None or (isinstance(value, str) and value.strip() == ""):
             continue
-        if key not in known and not _is_new_record_key(key):
+        if key not in preset_values and not _is_new_record_key(key):
             raise PolicyError(f"policy table: unknown key {key!r} (value {value!r})")
+        if not _same_value(value, preset_values.get(key)):
+            references[key] = WORKBOOK_REFERENCE
         if key.endswith(".categories"):
             value = _split_list(value)
         _set_path(data, key, value)
     data["name"] = (base or DEFAULT_PRESET) + " (workbook)"
+    data["references"] = references
     return build_policy(data, origin="policy table")
+
+
+def _same_value(typed: Any, preset_value: Any) -> bool:
+    """A value from a workbook's table equals the preset's (``18`` and ``18.0``, ``TRUE`` and
+    True and 1, ``PROC, CP`` and the list)."""
+    if isinstance(preset_value, bool) or isinstance(typed, bool):
+        return yes_or_no(str(typed)) == preset_value
+    try:
+        return float(typed) == float(preset_value)
+    except (TypeError, ValueError):
+        return str(typed).strip().upper() == str(preset_value).strip().upper()
 
 
 def _is_new_record_key(key: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from udfs.policy import Policy, policy_table
+from udfs.policy_labels import DESCRIBED_HEADER, described_table, label_of
 from workbook_templates.spec import Sheet
 
 POLICY_SHEET = "Policy"
@@ -49,21 +50,24 @@ def lookup(policy: Policy, key_formula: str) -> str:
 
 
 def policy_sheet(policy: Policy) -> Sheet:
-    """The Policy sheet: key/value table in A:B, readable panels from column D."""
+    """The Policy sheet: key/value table in A:B with each value's meaning and source in C:D
+    (``CW_POLICY``'s layout), readable panels from column F."""
     sheet = Sheet(POLICY_SHEET, freeze="A2", protect=True, tab_colour="7030A0")
-    sheet.widths.update({"A": 38, "B": 44, "C": 3, "D": 12, "E": 34, "F": 11, "G": 11})
-    sheet.widths.update({"H": 13, "I": 13, "J": 3})
-    sheet.row("A1", ["key", "value"], style="header")
+    sheet.widths.update({"A": 38, "B": 30, "C": 50, "D": 50, "E": 3, "F": 12, "G": 34})
+    sheet.widths.update({"H": 11, "I": 11, "J": 13, "K": 13, "L": 3})
+    sheet.row("A1", list(DESCRIBED_HEADER), style="header")
     values = {}
-    for offset, (key, value) in enumerate(policy_rows(policy), start=2):
+    for offset, (key, value, meaning, source) in enumerate(described_table(policy), start=2):
         sheet.put(f"A{offset}", key)
         sheet.put(f"B{offset}", value, style="input")
+        sheet.put(f"C{offset}", meaning)
+        sheet.put(f"D{offset}", source)
         values[key] = value
     row = 1
-    sheet.put(f"D{row}", "The policy in force (read from the key/value table)", style="title")
+    sheet.put(f"F{row}", "The policy in force (read from the key/value table)", style="title")
     row += 1
     sheet.put(
-        f"D{row}",
+        f"F{row}",
         "Unprotect this sheet to change a value in column B: a decision for GMT. "
         "Every formula in this workbook that needs the policy reads the table in columns A:B.",
         style="subtitle",
@@ -96,13 +100,10 @@ def policy_sheet(policy: Policy) -> Sheet:
         ],
     )
     settings = [
-        ("service_aim", "Service aim: average children per FTE at most"),
-        ("escalate_after_months", "Escalate when over maximum for more than (months)"),
-        ("weights.placement.distance_over_miles", "Placement modifier: placed over (miles)"),
-        ("weights.placement.distance_add", "... adds (wu)"),
-        ("weights.placement.unstable_add", "Unstable placement adds (wu)"),
-        ("weights.awaiting_closure_factor", "Awaiting closure counts at"),
-        ("weights.sibling_factor", "Each further sibling counts at"),
+        key
+        for key in values
+        if key in ("service_aim", "escalate_after_months")
+        or (key.startswith("weights.") and not key.startswith("weights.levels."))
     ]
     row = _panel(
         sheet,
@@ -110,7 +111,7 @@ def policy_sheet(policy: Policy) -> Sheet:
         row,
         "Modifiers, aim and escalation",
         ["setting", "meaning", "value"],
-        [[key, label, (key, values.get(key, ""))] for key, label in settings],
+        [[key, label_of(policy, key), (key, values[key])] for key in settings],
     )
     caps = [
         [code, key, (f"teams.{code}.caps.{key}", limit)]
@@ -147,10 +148,10 @@ def _panel(
     rows: list[list[Any]],
 ) -> int:
     """A titled block from column D; a ``(key, value)`` cell becomes a VLOOKUP of that key."""
-    columns = "DEFGHI"
-    sheet.put(f"D{row}", title, style="label")
+    columns = "FGHIJK"
+    sheet.put(f"F{row}", title, style="label")
     row += 1
-    sheet.row(f"D{row}", headers, style="header")
+    sheet.row(f"F{row}", headers, style="header")
     for values in rows:
         row += 1
         for offset, value in enumerate(values):
