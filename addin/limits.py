@@ -1,3 +1,4 @@
+
 """Limits on what a workbook may make us do, checked before any reader starts.
 
 Every command that reads a workbook (``weigh``, ``map``, ``snapshot``, ``return census``,
@@ -16,6 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from udfs.errors import CaseloadError
+
 MAX_PART_BYTES = 128 * 1024 * 1024
 """Largest uncompressed size of one part (a sheet's XML, the shared strings): 128 MiB."""
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
@@ -33,7 +36,7 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
-class LimitError(ValueError):
+class LimitError(CaseloadError):
     """A workbook beyond a limit, or built to harm its reader; the message names the file."""
 
 

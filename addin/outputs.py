@@ -1,3 +1,4 @@
+
 """Writing result tables to new files: CSV at full precision, or xlsx with number formats.
 
 Outputs never replace a file they were computed from: ``check_output`` compares files by
@@ -24,6 +25,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from udfs.errors import CaseloadError
+
 if TYPE_CHECKING:  # pandas and openpyxl load only when a table is written (recalc needs neither)
     import pandas as pd
 
@@ -41,7 +44,7 @@ NUMBER_FORMATS = {
 }
 
 
-class OutputError(ValueError):
+class OutputError(CaseloadError):
     """An output that would overwrite an input, or has an unknown format."""
 
 

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from udfs.errors import CaseloadError
 from udfs.intake import column_letter
 from udfs.native import NativeSheet
 
@@ -31,7 +32,7 @@ STRING = re.compile(r'"(?:[^"]|"")*"')
 QUOTED_SHEET = re.compile(r"'(?:[^']|'')*'")
 
 
-class PackageError(ValueError):
+class PackageError(CaseloadError):
     """The workbook cannot take the new sheets (not an .xlsx package, a name already used)."""
 
 

@@ -1,6 +1,34 @@
-"""Per-cell errors that the Excel functions return for a row they cannot compute."""
+"""The errors the product reports, and the exit status of the command line, in one place.
+
+``CaseloadError`` is the base of every error a user is shown (a bad policy, an unusable
+tracker, a refused output...): its message names the file, sheet, cell or row and what was
+expected, and its ``exit_status`` is the command line's. ``CellError`` is the per-cell error the
+Excel functions return for a row they cannot compute.
+"""
 
 from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitStatus(IntEnum):
+    """The command line's exit status (every command)."""
+
+    OK = 0
+    """Everything read and written."""
+    PARTIAL = 1
+    """Written, but something was left out: rows rejected, files that failed in a batch,
+    formulas that gave errors."""
+    UNUSABLE = 2
+    """Nothing written: an input that cannot be used, a bad policy, a refused output."""
+
+
+class CaseloadError(ValueError):
+    """An error shown to a user: one line naming where the problem is and what was expected
+    (never a child's name or anything else typed into a row)."""
+
+    exit_status: ClassVar[ExitStatus] = ExitStatus.UNUSABLE
 
 
 class CellError(str):

@@ -28,9 +28,12 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from udfs.errors import CaseloadError
+from udfs.excel_dates import from_serial
 from udfs.policy import Policy
 from udfs.teams import SERVICE
 from udfs.weights import ACTIVE, STATUSES
+from udfs.yes_no import NO, YES
 
 WORKER_FIELDS = (
     "worker_id",
@@ -61,11 +64,9 @@ REQUIRED = {
     "Workers": ("worker_id", "team", "role", "fte"),
     "Cases": ("case_id", "worker_id", "category"),
 }
-YES = {"yes", "y", "true", "1"}
-NO = {"no", "n", "false", "0"}
 
 
-class TrackerUnusable(ValueError):
+class TrackerUnusable(CaseloadError):
     """The file or table cannot be used at all (missing table, required column missing...)."""
 
 
@@ -288,6 +289,8 @@ def _months_since(start: object, as_at: date) -> float:
         day = start.date()
     elif isinstance(start, date):
         day = start
+    elif isinstance(start, int | float | np.number) and not isinstance(start, bool):
+        day = from_serial(float(start)).date()  # a date cell passed as its serial (Office.js)
     else:
         day = parse_date_text(str(start))
     months = (as_at.year - day.year) * 12 + (as_at.month - day.month) - (as_at.day < day.day)

@@ -38,7 +38,7 @@ what the native form reads differently from the model on pathological input.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from udfs.intake import CASE_FIELDS, WORKER_FIELDS, column_letter
@@ -46,6 +46,7 @@ from udfs.model import RESULT_COLUMNS
 from udfs.policy import Policy
 from udfs.status import INCOMPLETE, NO_CASELOAD_EXPECTED, OVER, UNDER, WITHIN
 from udfs.weights import ACTIVE, AWAITING_CLOSURE
+from udfs.yes_no import NO, YES
 
 POLICY_SHEET = "Policy"
 LOOKUPS = "Lookups"
@@ -63,6 +64,8 @@ PROBLEM_ROWS = 200
 POLICY_ROWS = 400
 NOT_A_NUMBER = "#"
 AS_AT = f"{LOOKUPS}!$X$2"
+CASES_IN_USE = f"{LOOKUPS}!$Z$2"  # the last Cases row in use: running counts stop there
+SLOTS_IN_USE = f"{LOOKUPS}!$AA$2"  # the last Sibling groups row holding a case
 
 
 @dataclass(frozen=True)
@@ -183,8 +186,8 @@ def yes_no(cell: str | None) -> str:
         return "0"
     word = f'LOWER(TRIM({cell}&""))'
     return (
-        f'IF(OR({word}="yes",{word}="y",{word}="true",{word}="1"),1,'
-        f'IF(OR({word}="no",{word}="n",{word}="false",{word}="0",{word}=""),0,"{NOT_A_NUMBER}"))'
+        f"IF({_one_of(word, YES)},1,"
+        f'IF({_one_of(word, NO | {""})},0,"{NOT_A_NUMBER}"))'
     )
 
 
@@ -238,8 +241,13 @@ def _policy_value(key: str) -> str:
 
 
 def _flag(expression: str) -> str:
-    word = f'UPPER(TRIM(({expression})&""))'
-    return f'IF(OR({word}="TRUE",{word}="1",{word}="YES"),1,0)'
+    word = f'LOWER(TRIM(({expression})&""))'
+    return f"IF({_one_of(word, YES)},1,0)"
+
+
+def _one_of(word: str, spellings: Collection[str]) -> str:
+    """TRUE where ``word`` (lower-case text) is one of ``spellings``."""
+    return "OR(" + ",".join(f"{word}={text(s)}" for s in sorted(spellings)) + ")"
 
 
 SCALARS = {
@@ -495,7 +503,10 @@ def case_working_sheet(
     add("Problem", problem, width=40)
     add(
         "Next case of worker",
-        lambda r: f'IF(N($B{r})=0,"",IFERROR(ROW()+MATCH($B{r},$B{r + 1}:$B${last + 1},0),0))',
+        lambda r: (
+            f'IF(N($B{r})=0,"",IFERROR(ROW()+MATCH($B{r},'
+            f'{inside(f"$B$1:$B${last + 1}", "ROW()+1", str(last + 1))},0),0))'
+        ),
         width=9,
     )
     add(
@@ -534,7 +545,16 @@ def case_working_sheet(
         )
 
     add("Repeats case of worker", duplicate_of, width=9)
-    add("Problems so far", lambda r: f'N($S{r - 1})+($N{r}<>"")' if r > first else f'($N{r}<>"")*1')
+    # the running count stops at the last row in use: a chain of formulas through thousands of
+    # blank rows is slow to calculate
+    add(
+        "Problems so far",
+        lambda r: (
+            f'IF(ROW()>{CASES_IN_USE},"",N($S{r - 1})+($N{r}<>""))'
+            if r > first
+            else f'($N{r}<>"")*1'
+        ),
+    )
     return NativeSheet(CASE_WORKING, columns, first, last)
 
 
@@ -566,7 +586,13 @@ def sibling_groups_sheet(
     columns = Columns()
     add = columns.add
 
-    add("Worker row", lambda r: f"IFERROR(MATCH(ROW(),{starts},1)+{w.first_row - 1},0)", width=8)
+    add(
+        "Worker row",
+        lambda r: (
+            f"IF(ROW()>{SLOTS_IN_USE},0,IFERROR(MATCH(ROW(),{starts},1)+{w.first_row - 1},0))"
+        ),
+        width=8,
+    )
     add(
         "Cases row",
         lambda r: (
@@ -910,7 +936,7 @@ def problems_sheet(layout: NativeLayout, worker: NativeSheet) -> NativeSheet:
     w_so_far = f"{ww}!${so_far}${w_src.first_row}:${so_far}${w_src.last_row}"
     c_so_far = f"{cw}!$S${c_src.first_row}:$S${c_src.last_row}"
     w_total = f"{ww}!${so_far}${w_src.last_row}"
-    c_total = f"{cw}!$S${c_src.last_row}"
+    c_total = f"MAX({c_so_far})"
     w_problem = f"{ww}!${w_letter['Problem']}$1:${w_letter['Problem']}${w_src.last_row}"
     c_problem = f"{cw}!$N$1:$N${c_src.last_row}"
 
@@ -956,6 +982,23 @@ def problems_sheet(layout: NativeLayout, worker: NativeSheet) -> NativeSheet:
     return NativeSheet(PROBLEMS, columns, 2, PROBLEM_ROWS + 1, cells)
 
 
+def _rows_in_use(layout: NativeLayout, worker: NativeSheet) -> dict[str, object]:
+    """The Lookups cells holding the last Cases row in use and the last Sibling groups row
+    holding a case (``CASES_IN_USE``, ``SLOTS_IN_USE``)."""
+    letter = {col.header: column_letter(i) for i, col in enumerate(worker.columns, start=1)}
+    cases, last_worker = layout.cases, layout.workers.last_row
+    ww = quote(WORKER_WORKING)
+    return {
+        "Z1": "last Cases row in use",
+        "Z2": f"=MAX({quote(CASE_WORKING)}!$A${cases.first_row}:$A${cases.last_row})",
+        "AA1": "last Sibling groups row in use",
+        "AA2": (
+            f"={ww}!${letter['Block so far']}${last_worker}"
+            f"+{ww}!${letter['Cases in block']}${last_worker}-1"
+        ),
+    }
+
+
 def native_sheets(policy: Policy, layout: NativeLayout) -> list[NativeSheet]:
     """The sheets that compute the model with native formulas over ``layout``'s tables."""
     refs = _Refs(case_last=layout.cases.last_row, worker_last=layout.workers.last_row)
@@ -967,6 +1010,7 @@ def native_sheets(policy: Policy, layout: NativeLayout) -> list[NativeSheet]:
     groups = sibling_groups_sheet(policy, layout, look, refs)
     worker = worker_working_sheet(policy, layout, look, refs)
     caseload = caseload_sheet(policy, layout, worker)
+    lookups.cells.update(_rows_in_use(layout, worker))
     sheets = [caseload, problems_sheet(layout, worker), case, groups, worker, lookups]
     if layout.codes:
         cells: dict[str, object] = {"A1": "field|text", "B1": "code"}

@@ -36,6 +36,7 @@ from addin.engine.cached_values import SheetUpdates, Update, write_cached_values
 from addin.engine.references import parse_cell
 from addin.engine.values import XlError
 from addin.xlsx_sheets import add_sheets
+from udfs.excel_dates import serial
 from workbook_templates.spec import Cell, Chart, Sheet, Table, Validation, WorkbookSpec
 
 _THIN = Side(style="thin", color="BFBFBF")
@@ -332,11 +333,7 @@ def _cached_value(value: Any) -> Any:
     """A cached value as the engine holds it: dates as serial numbers, error text as errors."""
     value = _plain(value)
     if isinstance(value, datetime | date):
-        base = datetime(1899, 12, 30)
-        moment = (
-            value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
-        )
-        return (moment - base).total_seconds() / 86400
+        return serial(value)
     if isinstance(value, str) and value in ERRORS:
         return XlError(value)
     return value

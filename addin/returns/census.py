@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from addin.outputs import atomic_output, inert, xml_safe
+from udfs.errors import CaseloadError
 from udfs.model import Weighing
 
 ITEMS = (
@@ -113,7 +114,7 @@ ZERO_FTE = f"{0:.6f}"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class CensusError(ValueError):
+class CensusError(CaseloadError):
     """A census return that cannot be written (it has errors) or read."""
 
 

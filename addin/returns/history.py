@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from udfs.errors import CaseloadError
 from udfs.escalation import ESCALATE, RECORD_REASON
 from udfs.escalation import months_over as _months_over
 from udfs.model import RESULT_COLUMNS, Weighing
@@ -58,7 +59,7 @@ TABLES = ("workers", "teams", "team_cases", "months")  # deleted in this order, 
 CASE_FIGURES = ("cp_children", "looked_after_children", "cases_held_by_tm")
 
 
-class HistoryError(ValueError):
+class HistoryError(CaseloadError):
     """A month or quarter that is not valid, or a history without the months asked for."""
 
 

@@ -24,7 +24,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from udfs.intake import CASE_FIELDS, DATE_LIKE, WORKER_FIELDS, RawTable, canonical_header
+from udfs.errors import CaseloadError
+from udfs.intake import (
+    CASE_FIELDS,
+    DATE_LIKE,
+    NO,
+    WORKER_FIELDS,
+    YES,
+    RawTable,
+    canonical_header,
+)
 from udfs.policy import Policy, YamlLimitError, read_yaml_file
 
 MAPPING_SUFFIX = ".mapping.yaml"
@@ -129,7 +138,7 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
 }
 
 
-class MappingError(ValueError):
+class MappingError(CaseloadError):
     """A mapping file that cannot be used; the message names the key."""
 
 
@@ -356,8 +365,8 @@ def guess_code(value: object, field_name: str, policy: Policy) -> str | None:
     elif field_name == "status":
         codes = {"active": "active", "awaiting_closure": "awaiting_closure"}
     else:
-        codes = {k: "yes" for k in ("yes", "y", "true", "1")}
-        codes.update({k: "no" for k in ("no", "n", "false", "0")})
+        codes = {k: "yes" for k in YES}
+        codes.update({k: "no" for k in NO})
     codes.update(CODE_SYNONYMS.get(field_name, {}))
     if key in codes:
         return codes[key]
