@@ -64,7 +64,8 @@ LAZY_COMMANDS = {
     ),
     "template": (
         "addin.templates_cli:template",
-        "Write the blank template NAME (tracker, supervision, gmt) for a policy.",
+        "Write the blank template NAME (tracker, supervision, gmt) for a policy; `all` writes "
+        "the three into a folder.",
     ),
     "demo": (
         "addin.templates_cli:demo",

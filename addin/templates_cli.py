@@ -8,9 +8,17 @@ from pathlib import Path
 import click
 
 from addin.cli_options import policy_option
+from addin.demo.build import build_demo
 from addin.macro_workbook import XLWINGS_VBA_VERSION
 from udfs.policy import PolicyError, load_policy
-from workbook_templates.demo import FUNCTIONS, TEMPLATES, build_demo, build_template
+from workbook_templates.catalogue import (
+    BUILT,
+    FILES,
+    FUNCTIONS,
+    TEMPLATES,
+    build_all,
+    build_template,
+)
 from workbook_templates.macro_enabled import XLSM_TEMPLATES, build_macro_template
 
 
@@ -30,14 +38,15 @@ functions_option = click.option(
 
 
 @click.command()
-@click.argument("name", type=click.Choice(TEMPLATES))
+@click.argument("name", type=click.Choice((*TEMPLATES, "all")))
 @policy_option()
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    required=True,
-    help="New .xlsx file (.xlsm with --xlsm).",
+    default=None,
+    help="New .xlsx file (.xlsm with --xlsm). For `all`: the folder (default "
+    "workbook_templates/built, the blank templates shipped with the package).",
 )
 @click.option(
     "--functions",
@@ -58,7 +67,14 @@ functions_option = click.option(
 def template(
     name: str, policy: str | None, output: Path, functions: str | None, xlsm: bool
 ) -> None:
-    """Write the blank template NAME (tracker, supervision, gmt) for a policy."""
+    """Write the blank template NAME (tracker, supervision, gmt) for a policy; `all` writes
+    the three into a folder."""
+    if name == "all":
+        _build_all(policy, output, functions, xlsm)
+        return
+    if output is None:
+        _fail("-o/--output: the new file to write")
+        return
     suffix = ".xlsm" if xlsm else ".xlsx"
     if output.suffix.lower() != suffix:
         _fail(f"{output}: the template must be written to an {suffix} file")
@@ -76,6 +92,22 @@ def template(
     else:
         build_template(name, rules, output, functions or "native")
     click.echo(f"wrote {output}", err=True)
+
+
+def _build_all(policy: str | None, folder: Path | None, functions: str | None, xlsm: bool) -> None:
+    if xlsm:
+        _fail("--xlsm: name the template (tracker or supervision)")
+    try:
+        rules = load_policy(policy)
+    except PolicyError as exc:
+        _fail(str(exc))
+        return
+    folder = BUILT if folder is None else folder
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{folder}: `all` writes {len(FILES)} workbooks into a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in build_all(folder, rules, functions or "native"):
+        click.echo(f"wrote {path}", err=True)
 
 
 @click.command()

@@ -14,14 +14,16 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from addin.cli import main
+from addin.demo.build import build_demo
+from addin.demo.service import synthetic_service
 from addin.jobs import weigh_tracker
 from udfs.model import RESULT_COLUMNS, RESULT_LABELS
 from udfs.native import CODES, NATIVE_SHEETS
 from udfs.policy import PRESETS, load_policy
+from udfs.policy_labels import described_table
 from workbook_templates.builder import save_workbook
-from workbook_templates.demo import build_demo, build_template
+from workbook_templates.catalogue import FILES, build_template
 from workbook_templates.supervision import FIRST_ROW, LETTERS, REASON_MISSING, supervision_spec
-from workbook_templates.synthetic import synthetic_service
 
 
 @pytest.fixture(scope="module")
@@ -226,11 +228,21 @@ def test_cli_demo_writes_folder(tmp_path: Path) -> None:
     assert len(list((tmp_path / "d" / "supervision").glob("*.xlsx"))) > 90
 
 
-def test_built_copies_shipped() -> None:
+def test_built_copies_shipped_are_current(tmp_path: Path) -> None:
+    """The shipped blank templates show the policy as it is now: rebuild them with
+    `caseload template all` after changing a preset or its labels."""
+    out = CliRunner().invoke(main, ["template", "all", "-o", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    expected = [["key", "value", "meaning", "source"]] + [
+        [cell if cell is not None else "" for cell in row]
+        for row in described_table(load_policy("gateshead"))
+    ]
     built = Path(__file__).parents[1] / "workbook_templates" / "built"
-    for name in ("team-caseload-tracker", "supervision-record", "gmt-quarterly-review"):
-        book = calamine.CalamineWorkbook.from_path(str(built / f"{name}.xlsx"))
-        assert book.get_sheet_by_name("Policy").to_python()[1][:2] == ["preset", "gateshead"]
+    for file in FILES.values():
+        assert (tmp_path / file).exists()
+        book = calamine.CalamineWorkbook.from_path(str(built / file))
+        rows = book.get_sheet_by_name("Policy").to_python()[: len(expected)]
+        assert [list(row[:4]) for row in rows] == expected, file
 
 
 def test_gmt_service_row_matches_cw_teams(demo) -> None:

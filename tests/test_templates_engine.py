@@ -18,21 +18,17 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from addin.demo.build import RecalculatingWriter, engine_workbook, supervision_months
+from addin.demo.history import Month, service_history
+from addin.demo.service import SyntheticService, synthetic_service
 from addin.engine import Workbook, XlError
 from addin.engine.references import parse_cell
 from udfs.policy import load_policy
 from workbook_templates.builder import save_workbook
-from workbook_templates.demo import (
-    RecalculatingWriter,
-    engine_workbook,
-    supervision_months,
-    template_spec,
-)
+from workbook_templates.catalogue import template_spec
 from workbook_templates.gmt import gmt_spec
-from workbook_templates.history import Month, service_history
 from workbook_templates.spec import WorkbookSpec
 from workbook_templates.supervision import supervision_spec
-from workbook_templates.synthetic import SyntheticService, synthetic_service
 from workbook_templates.tracker import tracker_spec
 
 BUILT = Path(__file__).resolve().parents[1] / "workbook_templates" / "built"

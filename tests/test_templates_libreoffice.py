@@ -20,12 +20,13 @@ import python_calamine as calamine
 from libreoffice_checks import error_cells_in_file, needs_lo, same_value, unexpected_errors
 from openpyxl import load_workbook
 
+from addin.demo.build import build_demo
 from addin.libreoffice import convert, recalculate_many
 from udfs.model import RESULT_COLUMNS
 from udfs.native import CASELOAD
 from udfs.policy import load_policy
 from workbook_templates.builder import formula_cells, save_workbook
-from workbook_templates.demo import build_demo, template_spec
+from workbook_templates.catalogue import template_spec
 from workbook_templates.gmt import gmt_spec
 from workbook_templates.supervision import supervision_spec
 from workbook_templates.tracker import tracker_spec
@@ -46,7 +47,7 @@ def _specs(demo) -> dict:
     index = next(
         i for i, w in enumerate(demo.service.workers) if w["worker_id"] in demo.service.over_months
     )
-    from workbook_templates.demo import supervision_months
+    from addin.demo.build import supervision_months
 
     worker = {**demo.service.workers[index], "asye_months": None}
     return {

@@ -17,7 +17,7 @@ from pathlib import Path
 from addin.macro_workbook import make_macro_enabled
 from udfs.policy import Policy
 from workbook_templates.builder import save_workbook
-from workbook_templates.demo import template_spec
+from workbook_templates.catalogue import template_spec
 from workbook_templates.spec import Sheet
 
 XLSM_TEMPLATES = ("tracker", "supervision")

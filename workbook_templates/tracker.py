@@ -24,14 +24,13 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from udfs.functions import CW_WORKERS
-from udfs.intake import RawTable, read_tracker
+from udfs.intake import CASE_FIELDS, WORKER_COLUMNS, RawTable, read_tracker
 from udfs.model import RESULT_COLUMNS, RESULT_LABELS, weigh
 from udfs.native import CASELOAD, MIN_CASE_ROWS, MIN_WORKER_ROWS, PROBLEMS, native_sheets
 from udfs.native_layout import caseload_values, layout_of
 from udfs.policy import Policy
 from workbook_templates.common import instructions_sheet, policy_ref, policy_sheet
 from workbook_templates.spec import Column, Highlight, Sheet, Table, WorkbookSpec, rag_rules
-from workbook_templates.synthetic import CASE_HEADER, WORKER_HEADER
 
 WORKER_ROWS = 199
 CASE_ROWS = 1999
@@ -98,8 +97,8 @@ def tracker_spec(
     ``functions`` is ``native`` (ordinary formulas, the Caseload sheet ``caseload attach``
     writes) or ``cw`` (the add-in's ``CW_WORKERS``).
     """
-    workers_rows = workers_rows or [WORKER_HEADER]
-    cases_rows = cases_rows or [CASE_HEADER]
+    workers_rows = workers_rows or [list(WORKER_COLUMNS)]
+    cases_rows = cases_rows or [list(CASE_FIELDS)]
     worker_size = max(WORKER_ROWS, _round_up(len(workers_rows) - 1 + 50))
     case_size = max(CASE_ROWS, _round_up(len(cases_rows) - 1 + 500))
     workers_sheet = Sheet("Workers", freeze="B2", print_title_rows="1:1", tab_colour="FFC000")

@@ -1,8 +1,7 @@
-"""Build the templates, blank or filled with the synthetic demo service.
+"""The demo: the templates filled with the synthetic service (``addin.demo.service``).
 
-``build_template(name, policy, path)`` writes one blank template; ``build_demo(folder, policy)``
-writes the whole demo: the tracker (latest month), a supervision record per case-holding
-worker, the GMT quarterly review and the per-worker result CSV.
+``build_demo(folder, policy)`` writes the whole demo: the tracker (latest month), a supervision
+record per case-holding worker, the GMT quarterly review and the per-worker result CSV.
 
 ``functions`` picks the form of the model in the workbooks: ``native`` (the default: ordinary
 formulas, computed by Excel or LibreOffice on open, nothing installed) or ``cw`` (the add-in's
@@ -26,18 +25,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from addin.demo.history import Month, service_history
+from addin.demo.service import SyntheticService, synthetic_service
 from addin.outputs import write_csv
 from udfs.policy import Policy
 from workbook_templates.builder import save_workbook
+from workbook_templates.catalogue import FUNCTIONS
 from workbook_templates.gmt import gmt_spec
-from workbook_templates.history import Month, service_history
 from workbook_templates.spec import WorkbookSpec
 from workbook_templates.supervision import supervision_spec
-from workbook_templates.synthetic import SyntheticService, synthetic_service
 from workbook_templates.tracker import tracker_spec
 
-TEMPLATES = ("tracker", "supervision", "gmt")
-FUNCTIONS = ("native", "cw")
 DIRECT_WORK = [
     "Enough time for planned visits",
     "Visits kept; direct work sessions squeezed",
@@ -50,24 +48,6 @@ REPRIORITISE = [
     "Transfer one family to a colleague",
     "No new allocations until review",
 ]
-
-
-def template_spec(name: str, policy: Policy, functions: str = "native") -> WorkbookSpec:
-    """The blank template called ``name`` (tracker, supervision, gmt) for ``policy``, in the
-    form ``functions`` (native or cw; the GMT review is native in both)."""
-    if name == "tracker":
-        return tracker_spec(policy, functions=functions)
-    if name == "supervision":
-        return supervision_spec(policy, functions=functions)
-    if name == "gmt":
-        return gmt_spec(policy)
-    raise ValueError(f"unknown template {name!r}: expected one of {', '.join(TEMPLATES)}")
-
-
-def build_template(name: str, policy: Policy, path: str | Path, functions: str = "native") -> Path:
-    """Write the blank template ``name`` to ``path``; returns the path."""
-    save_workbook(template_spec(name, policy, functions), path)
-    return Path(path)
 
 
 @dataclass

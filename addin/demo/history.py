@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from addin.demo.service import SyntheticService
 from udfs.escalation import escalation, months_over
 from udfs.functions import weigh_ranges
 from udfs.model import Weighing
 from udfs.policy import Policy
 from udfs.teams import team_figures
-from workbook_templates.synthetic import SyntheticService
 
 
 @dataclass(frozen=True)
