@@ -387,9 +387,13 @@ def case_working_sheet(
         return src.cell(name, r)
 
     def blank_row(r: int) -> str:
-        return "AND(" + ",".join(is_blank(cell.format(r=r)) for cell in known) + ")"
+        """TRUE where every field is empty or spaces (one TRIM of the fields joined: as cheap
+        as it can be on the thousands of blank rows below the cases)."""
+        return "TRIM(" + "&".join(cell.format(r=r) for cell in known) + '&"")=""'
 
     def category_no(r: int) -> str:
+        # inline, not a column of its own: a column for it made LibreOffice's threaded group
+        # calculation compute its first row before the Category it reads (a wrong 0)
         return code_position(f"$D{r}", cats)
 
     columns = Columns()
@@ -399,8 +403,8 @@ def case_working_sheet(
     add(
         "Worker row",
         lambda r: (
-            f'IF(OR($A{r}="",{is_blank(c("worker_id", r))}),"",'
-            f"{_exact_in(trimmed(c('worker_id', r)), workers, layout.workers)})"
+            f'IF($A{r}="","",IF({is_blank(c("worker_id", r))},"",'
+            f"{_exact_in(trimmed(c('worker_id', r)), workers, layout.workers)}))"
         ),
         width=9,
     )
@@ -434,10 +438,10 @@ def case_working_sheet(
     add(
         "Modifiers",
         lambda r: (
-            f'IF(OR($G{r}="",{category_no(r)}=0),"",'
+            f'IF($G{r}="","",IF({category_no(r)}=0,"",'
             f"IF(INDEX({look.area('C', look.categories)},{category_no(r)})=1,"
             f"IF(N({number(c('distance_miles', r))})>{s['distance_over']},{s['distance_add']},0)"
-            f"+IF(N({yes_no(c('placement_unstable', r))})=1,{s['unstable_add']},0),0))"
+            f"+IF(N({yes_no(c('placement_unstable', r))})=1,{s['unstable_add']},0),0)))"
         ),
         number_format="0.000",
     )
@@ -539,9 +543,14 @@ def case_working_sheet(
         wanted = f"IF(ISNUMBER({cell}),{cell},{escaped(own)})"
         found = f"MATCH({wanted},{raw_ids},0)"
         earlier = f"{found}+{first - 1}"
+        # COUNTIF first (it ignores case, so it over-counts, never under-counts): the exact
+        # search below runs only for an id typed more than once; a criterion COUNTIF cannot
+        # take (over 255 characters) goes straight to the exact search
+        criterion = f'IF(ISNUMBER({cell}),{cell},"="&{escaped(own)})'
         return (
-            f'IF(OR($A{r}="",{own}=""),"",IFERROR(IF(AND({earlier}<ROW(),'
-            f'EXACT(TRIM(INDEX({raw_ids},{found})&""),{own})),N(INDEX($B$1:$B${last},{earlier})),""),""))'
+            f'IF($A{r}="","",IF({own}="","",IF(IFERROR(COUNTIF({raw_ids},{criterion}),2)<2,"",'
+            f"IFERROR(IF(AND({earlier}<ROW(),EXACT(TRIM(INDEX({raw_ids},{found})&\"\"),{own})),"
+            f'N(INDEX($B$1:$B${last},{earlier})),""),""))))'
         )
 
     add("Repeats case of worker", duplicate_of, width=9)
@@ -705,16 +714,18 @@ def worker_working_sheet(
     add("Key", lambda r: trimmed(c("worker_id", r)), width=10)
     add(
         "Blank",
-        lambda r: "IF(AND(" + ",".join(is_blank(c(n, r)) for n in known) + "),1,0)",
+        lambda r: "IF(TRIM(" + "&".join(c(n, r) for n in known) + '&"")="",1,0)',
         width=6,
     )
-    add("Team", lambda r: _mapped("team", c("team", r), layout), width=8)
-    add("Team no.", lambda r: code_position(f"$C{r}", teams), width=6)
-    add("Role", lambda r: _mapped("role", c("role", r), layout), width=8)
-    add("Role no.", lambda r: code_position(f"$E{r}", roles), width=6)
-    add("FTE", lambda r: number(c("fte", r)), number_format="0.00")
+    # a blank Workers row computes nothing below (the headroom is hundreds of blank rows)
+    used = lambda r, formula: f'IF($B{r}=1,"",{formula})'  # noqa: E731
+    add("Team", lambda r: used(r, _mapped("team", c("team", r), layout)), width=8)
+    add("Team no.", lambda r: used(r, code_position(f"$C{r}", teams)), width=6)
+    add("Role", lambda r: used(r, _mapped("role", c("role", r), layout)), width=8)
+    add("Role no.", lambda r: used(r, code_position(f"$E{r}", roles)), width=6)
+    add("FTE", lambda r: used(r, number(c("fte", r))), number_format="0.00")
     if "asye_months" in src.columns or "asye_start" not in src.columns:
-        add("ASYE months", lambda r: number(c("asye_months", r)), width=8)
+        add("ASYE months", lambda r: used(r, number(c("asye_months", r))), width=8)
     else:
         add(
             "ASYE months",
@@ -739,8 +750,8 @@ def worker_working_sheet(
         )
 
     del reduction_cell
-    add("Reduction %", reduction, width=9)
-    add("Agency", lambda r: yes_no(c("agency", r)), width=7)
+    add("Reduction %", lambda r: used(r, reduction(r)), width=9)
+    add("Agency", lambda r: used(r, yes_no(c("agency", r))), width=7)
     ramped = f'INDEX({look.area("H", look.roles)},$F{{r}})<>""'
 
     def problem(r: int) -> str:
@@ -871,7 +882,7 @@ def worker_working_sheet(
             parts.append(f'IF({limit}="","",IF({count}>{limit},"{key} "&{count}&" > "&{limit},""))')
         if not parts:
             return '""'
-        return f'IF($K{r}<>"","",_xlfn.TEXTJOIN("; ",TRUE,{",".join(parts)}))'
+        return f'IF($B{r}=1,"",IF($K{r}<>"","",_xlfn.TEXTJOIN("; ",TRUE,{",".join(parts)})))'
 
     add("breaches", breaches, width=30)
     so_far = column_letter(len(columns) + 1)
