@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import NoReturn
 
 import click
+
+from udfs.errors import ExitStatus
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -31,8 +34,12 @@ def say(message: object) -> None:
     click.echo(clean(message), err=True)
 
 
-def fail(message: object, status: int = 2) -> None:
-    """Print ``error: message`` (cleaned, first line only) on standard error and exit."""
+def fail(message: object, status: int | None = None) -> NoReturn:
+    """Print ``error: message`` (cleaned, first line only) on standard error and exit with
+    ``status``: by default the error's own (``CaseloadError.exit_status``), else
+    ``ExitStatus.UNUSABLE``. Every command ends this way on an error."""
+    if status is None:
+        status = getattr(message, "exit_status", ExitStatus.UNUSABLE)
     lines = str(message).splitlines() or [""]
     click.echo(f"error: {clean(lines[0])}", err=True)
-    sys.exit(status)
+    sys.exit(int(status))

@@ -140,7 +140,7 @@ def _quarterly(db, out, *extra):
 
 
 def test_snapshot_refuses_a_db_that_is_not_sqlite_before_reading_files(tmp_path, monkeypatch):
-    import addin.returns_cli as returns_cli
+    import addin.cli.returns as returns_cli
 
     a = canonical_tracker(tmp_path / "a.xlsx")
     db = tmp_path / "history.sqlite"

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from addin.returns.annex_a import is_annex_a, read_annex_a
 from addin.returns.mapping import Mapping, MappingError, apply_mapping, mapping_beside
 from addin.tracker_io import open_workbook, read_raw_table
+from udfs.errors import ExitStatus
 from udfs.intake import (
     CASE_FIELDS,
     WORKER_COLUMNS,
@@ -61,9 +62,11 @@ class Batch:
     extra: pd.DataFrame
 
     @property
-    def exit_status(self) -> int:
-        """0 everything read; 1 a file unusable or some rows rejected."""
-        return 1 if (self.failures or self.rejections or self.problems) else 0
+    def exit_status(self) -> ExitStatus:
+        """OK everything read; PARTIAL a file unusable or some rows rejected."""
+        if self.failures or self.rejections or self.problems:
+            return ExitStatus.PARTIAL
+        return ExitStatus.OK
 
     def messages(self) -> list[str]:
         """Every failure, rejection and problem as one line each (no names, no birth dates)."""

@@ -16,16 +16,15 @@ from pathlib import Path
 
 import click
 
-from addin.cli_options import policy_files, policy_option
+from addin.cli.options import policy_files, policy_option
 from addin.messages import fail, say
 from addin.outputs import OutputError, atomic_output, check_output, same_file
 from addin.returns.batch import Batch, read_batch
 from addin.returns.history import DEFAULT_DB, HistoryError, check_database, check_month
 from addin.returns.mapping import MappingError
+from udfs.errors import ExitStatus
 from udfs.intake import TrackerUnusable
 from udfs.policy import Policy, PolicyError, load_policy
-
-EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 2
 
 db_option = click.option(
     "--db",
@@ -37,15 +36,13 @@ db_option = click.option(
 quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
 
 
-def _fail(message: str, status: int = EXIT_FAILED) -> None:
-    fail(message, status)
 
 
 def _policy(name: str | None) -> Policy:
     try:
         return load_policy(name)
     except PolicyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         raise  # pragma: no cover
 
 
@@ -59,7 +56,7 @@ def check_new_output(out: Path, inputs: list[Path], suffixes: tuple[str, ...]) -
     try:
         check_output(out, guarded, suffixes, what="an input")
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _policy_inputs(db: Path, policy: str | None) -> list[Path]:
@@ -72,14 +69,14 @@ def _check_history(db: Path) -> None:
     try:
         check_database(db)
     except HistoryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _report(batch: Batch) -> None:
     for line in batch.messages():
         say(line)
     if not batch.sources:
-        _fail("no file could be used")
+        fail("no file could be used")
 
 
 @click.command("map")
@@ -94,7 +91,7 @@ def map_command(tracker: Path, policy: str | None) -> None:
     rules = _policy(policy)
     out = mapping_path(tracker)
     if out.exists() or out.is_symlink():
-        _fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
+        fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
     try:
         book = open_workbook(tracker)
         if is_annex_a(list(book.sheet_names)):
@@ -123,17 +120,17 @@ def map_command(tracker: Path, policy: str | None) -> None:
                 "it,\n# correct it (null = not read / decide), then set confirmed: true.\n"
             )
     except (TrackerUnusable, MappingError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
-        _fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
+        fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
         return
     try:
         save_mapping(mapping, out, note)
     except FileExistsError:
-        _fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
+        fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
     except OSError as exc:
-        _fail(f"{out}: cannot be written ({exc.strerror or exc})")
+        fail(f"{out}: cannot be written ({exc.strerror or exc})")
     unknown = sum(v is None for table in mapping.values.values() for v in table.values())
     say(f"wrote {out} ({unknown} code(s) left for a person to decide)")
     for where, count in mapping.withheld.items():
@@ -173,13 +170,13 @@ def snapshot_command(
     try:
         check_month(month)
     except HistoryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if any(same_file(db, Path(f)) for f in files) or (
         policy is not None and same_file(db, Path(policy))
     ):
-        _fail(f"{db}: refusing to use an input as the history database")
+        fail(f"{db}: refusing to use an input as the history database")
     if db.is_symlink() or db.is_dir():
-        _fail(f"{db}: the history database must be a plain file, not a link or a folder")
+        fail(f"{db}: the history database must be a plain file, not a link or a folder")
     _check_history(db)  # before reading any file: a wrong --db is found at once
     rules = _policy(policy)
     year, number = int(month[:4]), int(month[5:])
@@ -195,10 +192,10 @@ def snapshot_command(
     try:
         stored = snapshot(db, month, batch.weighing, rules, [str(f) for f in files])
     except sqlite3.Error as exc:
-        _fail(f"{db}: not a history database ({exc})")
+        fail(f"{db}: not a history database ({exc})")
         return
     except OSError as exc:
-        _fail(f"{db}: cannot be written ({exc.strerror or exc})")
+        fail(f"{db}: cannot be written ({exc.strerror or exc})")
         return
     say(f"stored {stored} worker(s) for {month} in {db}")
     sys.exit(batch.exit_status)
@@ -230,7 +227,7 @@ def census_command(
 
     day = as_at.date()
     if (day.month, day.day) != (9, 30):
-        _fail(f"--as-at {day.isoformat()}: the census is taken at 30 September")
+        fail(f"--as-at {day.isoformat()}: the census is taken at 30 September")
     check_new_output(output, [*files, *policy_files(policy)], (".xml", ".csv"))
     rules = _policy(policy)
     batch = read_batch(list(files), rules, day, progress=not quiet)
@@ -249,9 +246,9 @@ def census_command(
         else:
             census.write_csv(result, output)
     except census.CensusError as exc:
-        _fail(str(exc).splitlines()[0], EXIT_PARTIAL)
+        fail(str(exc).splitlines()[0], ExitStatus.PARTIAL)
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     say(f"wrote {output} ({len(result.workers)} worker(s))")
     sys.exit(batch.exit_status)
 
@@ -282,17 +279,17 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
     csv_out = output.with_suffix(".csv")
     check_new_output(csv_out, inputs, (".csv",))  # written beside an xlsx: guarded the same
     if not db.exists():
-        _fail(f"{db}: no history database (run caseload snapshot first)")
+        fail(f"{db}: no history database (run caseload snapshot first)")
     _check_history(db)
     rules = _policy(policy)
     try:
         month, table = quarter_figures(db, quarter, rules)
         trend = quarter_trend(db, quarter)
     except HistoryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     except sqlite3.Error as exc:
-        _fail(f"{db}: not a history database ({exc})")
+        fail(f"{db}: not a history database ({exc})")
         return
     try:
         if output.suffix.lower() == ".xlsx":
@@ -300,7 +297,7 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
             say(f"wrote {output}")
         write_report_csv(table, csv_out)
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     say(f"wrote {csv_out} (as at {month})")
 
 
@@ -321,19 +318,19 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
 
     check_new_output(output, _policy_inputs(db, policy), (".xlsx",))
     if not db.exists():
-        _fail(f"{db}: no history database (run caseload snapshot first)")
+        fail(f"{db}: no history database (run caseload snapshot first)")
     rules = _policy(policy)
     try:
         with atomic_output(output) as temporary:
             figures, _ = write_gmt_review(db, quarter, rules, temporary)
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     except HistoryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     except sqlite3.DatabaseError as exc:
-        _fail(f"{db}: not a history database ({exc})")
+        fail(f"{db}: not a history database ({exc})")
         return
     shown = ", ".join(figures.stored)
     say(f"wrote {output} (months: {shown})")

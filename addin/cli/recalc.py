@@ -1,4 +1,4 @@
-"""Commands of the `caseload` CLI (see addin/cli.py): ``caseload recalc``."""
+"""Commands of the `caseload` CLI (see addin/cli/__init__.py): ``caseload recalc``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from addin.cli_options import policy_option
-
-EXIT_OK, EXIT_FORMULA_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+from addin.cli.options import policy_option
+from addin.messages import fail
+from udfs.errors import ExitStatus
 
 
 def default_output(book: Path) -> Path:
@@ -61,7 +61,7 @@ def recalc(
     from addin.outputs import OutputError, atomic_output, check_output
 
     if in_place and output is not None:
-        _fail("--in-place and -o cannot be used together")
+        fail("--in-place and -o cannot be used together")
     target = book if in_place else (output or default_output(book))
     policy_files = [Path(policy)] if policy and Path(policy).is_file() else []
     try:
@@ -71,18 +71,18 @@ def recalc(
             check_output(target, [book, *policy_files], (".xlsx", ".xlsm"))
     except OutputError as exc:
         if not in_place and "refusing to write over the input" in str(exc):
-            _fail(f"{exc} (use --in-place to replace it)")
-        _fail(str(exc))
+            fail(f"{exc} (use --in-place to replace it)")
+        fail(str(exc))
     try:
         with default_policy(policy), allowing(allow_policy_files):
             workbook = Workbook.load(book)
             workbook.calculate()
     except WorkbookUnusable as exc:
         cause = exc.__cause__
-        _fail(str(cause) if isinstance(cause, LimitError) else str(exc))
+        fail(str(cause) if isinstance(cause, LimitError) else str(exc))
         return
     except Exception as exc:  # a policy that cannot be read, for one
-        _fail(f"{book.name}: {str(exc) or type(exc).__name__}")
+        fail(f"{book.name}: {str(exc) or type(exc).__name__}")
         return
     try:
         if in_place:
@@ -95,7 +95,7 @@ def recalc(
             with atomic_output(target) as temporary:
                 workbook.save_copy(temporary)
     except OutputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for problem in workbook.errors:
         say(f"error: {problem}")
     for where in workbook.circular:
@@ -103,7 +103,7 @@ def recalc(
     say(f"wrote {target}")
     if workbook.errors:
         say(f"{len(workbook.errors)} formula cell(s) ended in an error")
-        sys.exit(EXIT_FORMULA_ERRORS)
+        sys.exit(ExitStatus.PARTIAL)
 
 
 def _new_backup(book: Path) -> Path:
@@ -132,7 +132,3 @@ def _copy_exclusive(source: Path, backup: Path) -> None:
     shutil.copystat(source, backup)
 
 
-def _fail(message: str) -> None:
-    from addin.messages import fail
-
-    fail(message, EXIT_UNUSABLE)

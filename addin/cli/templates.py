@@ -1,4 +1,4 @@
-"""Commands of the `caseload` CLI (see addin/cli.py): ``template`` and ``demo``."""
+"""Commands of the `caseload` CLI (see addin/cli/__init__.py): ``template`` and ``demo``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from addin.cli_options import policy_option
+from addin.cli.options import policy_option
 from addin.demo.build import build_demo
 from addin.macro_workbook import XLWINGS_VBA_VERSION
+from addin.messages import fail
+from udfs.errors import ExitStatus
 from udfs.policy import PolicyError, load_policy
 from workbook_templates.catalogue import (
     BUILT,
@@ -20,12 +22,6 @@ from workbook_templates.catalogue import (
     build_template,
 )
 from workbook_templates.macro_enabled import XLSM_TEMPLATES, build_macro_template
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
-
 
 functions_option = click.option(
     "--functions",
@@ -73,19 +69,19 @@ def template(
         _build_all(policy, output, functions, xlsm)
         return
     if output is None:
-        _fail("-o/--output: the new file to write")
+        fail("-o/--output: the new file to write")
         return
     suffix = ".xlsm" if xlsm else ".xlsx"
     if output.suffix.lower() != suffix:
-        _fail(f"{output}: the template must be written to an {suffix} file")
+        fail(f"{output}: the template must be written to an {suffix} file")
     if xlsm and name not in XLSM_TEMPLATES:
-        _fail(f"--xlsm: only {' and '.join(XLSM_TEMPLATES)} use the CW_ functions")
+        fail(f"--xlsm: only {' and '.join(XLSM_TEMPLATES)} use the CW_ functions")
     if xlsm and functions == "native":
-        _fail("--xlsm carries the CW_ functions: it cannot be combined with --functions native")
+        fail("--xlsm carries the CW_ functions: it cannot be combined with --functions native")
     try:
         rules = load_policy(policy)
     except PolicyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if xlsm:
         build_macro_template(name, rules, output)
@@ -96,15 +92,15 @@ def template(
 
 def _build_all(policy: str | None, folder: Path | None, functions: str | None, xlsm: bool) -> None:
     if xlsm:
-        _fail("--xlsm: name the template (tracker or supervision)")
+        fail("--xlsm: name the template (tracker or supervision)")
     try:
         rules = load_policy(policy)
     except PolicyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     folder = BUILT if folder is None else folder
     if folder.exists() and not folder.is_dir():
-        _fail(f"{folder}: `all` writes {len(FILES)} workbooks into a folder")
+        fail(f"{folder}: `all` writes {len(FILES)} workbooks into a folder")
     folder.mkdir(parents=True, exist_ok=True)
     for path in build_all(folder, rules, functions or "native"):
         click.echo(f"wrote {path}", err=True)
@@ -134,7 +130,7 @@ def demo(policy: str | None, output: Path, seed: int, functions: str) -> None:
     try:
         rules = load_policy(policy)
     except PolicyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     built = build_demo(output, rules, seed, functions=functions)
     workers = len(built.service.workers)
@@ -159,4 +155,4 @@ def demo(policy: str | None, output: Path, seed: int, functions: str) -> None:
     for problem in built.errors:
         click.echo(f"error: {problem}", err=True)
     if built.errors:
-        sys.exit(1)
+        sys.exit(ExitStatus.PARTIAL)

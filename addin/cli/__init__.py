@@ -13,12 +13,13 @@ from pathlib import Path
 
 import click
 
-from addin.cli_options import policy_files, policy_option
+from addin.cli.options import policy_files, policy_option
+from addin.messages import fail
+from udfs.errors import ExitStatus
 
 # Commands import what they need when they run, so that `caseload --help` and light commands
 # start fast (pandas, openpyxl and xlwings take ~0.4 s to import).
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
 
 
 def _as_at_option(function):
@@ -37,15 +38,9 @@ def exit_if_rejected(rejected: int) -> None:
         from addin.messages import say
 
         say(f"{rejected} row(s) rejected; their workers are marked incomplete")
-        sys.exit(EXIT_REJECTED)
+        sys.exit(ExitStatus.PARTIAL)
 
 
-def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
-    """Print an error on stderr (one line, control characters shown as escapes) and exit
-    with ``status``."""
-    from addin.messages import fail as fail_cleanly
-
-    fail_cleanly(message, status)
 
 
 # Commands that live in other modules, imported only when they are run, so that one command
@@ -54,39 +49,39 @@ def fail(message: str, status: int = EXIT_UNUSABLE) -> None:
 # to the commands' own help).
 LAZY_COMMANDS = {
     "attach": (
-        "addin.attach_cli:attach_command",
+        "addin.cli.attach:attach_command",
         "Write OUT: TRACKER plus sheets that weigh it with native formulas (no add-in needed).",
     ),
     "recalc": (
-        "addin.recalc_cli:recalc",
+        "addin.cli.recalc:recalc",
         "Calculate every formula of BOOK (Excel's functions and the CW_ functions) and write a "
         "copy in which each formula keeps its formula and carries its computed value.",
     ),
     "template": (
-        "addin.templates_cli:template",
+        "addin.cli.templates:template",
         "Write the blank template NAME (tracker, supervision, gmt) for a policy; `all` writes "
         "the three into a folder.",
     ),
     "demo": (
-        "addin.templates_cli:demo",
+        "addin.cli.templates:demo",
         "Build a synthetic service and write its tracker, supervision records, GMT review and "
         "per-worker result CSV into a folder.",
     ),
     "map": (
-        "addin.returns_cli:map_command",
+        "addin.cli.returns:map_command",
         "Propose TRACKER.mapping.yaml beside TRACKER from its headers and codes (to confirm).",
     ),
     "snapshot": (
-        "addin.returns_cli:snapshot_command",
+        "addin.cli.returns:snapshot_command",
         "Store each worker's figures and status for MONTH (re-running a month replaces it).",
     ),
     "return": (
-        "addin.returns_cli:return_group",
+        "addin.cli.returns:return_group",
         "Statutory returns (DfE children's social work workforce census).",
     ),
-    "report": ("addin.returns_cli:report_group", "Reports from the monthly history."),
+    "report": ("addin.cli.returns:report_group", "Reports from the monthly history."),
     "review": (
-        "addin.returns_cli:review_group",
+        "addin.cli.returns:review_group",
         "Review workbooks filled from the monthly history.",
     ),
 }

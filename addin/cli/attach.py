@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from addin.cli import exit_if_rejected, fail
-from addin.cli_options import policy_files, policy_option
+from addin.cli import exit_if_rejected
+from addin.cli.options import policy_files, policy_option
+from addin.messages import fail
 
 
 @click.command("attach")
