@@ -62,10 +62,24 @@ SheetUpdates = dict[int, dict[int, Update]]
 """Cells to write in one sheet: row -> column -> ``Update``."""
 
 
+_ESCAPE_RE = re.compile(
+    r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def xml_text(text: str) -> str:
+    """``text`` as Excel writes it in cell XML: ``& < >`` as entities, characters XML cannot
+    hold (control characters) as ``_xHHHH_``, and the ``_`` of a literal ``_xHHHH_`` as
+    ``_x005F_`` so that it reads back as written."""
+    if "_" in text or not text.isprintable():
+        text = _ESCAPE_RE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+    return escape(text, quote=False)
+
+
 def _value_xml(value: Any, formula: bool) -> tuple[str | None, str]:
     """(t attribute, value XML) for a cell."""
     if type(value) is XlError:
-        return "e", f"<v>{escape(value.code, quote=False)}</v>"
+        return "e", f"<v>{xml_text(value.code)}</v>"
     if isinstance(value, bool):
         return "b", f"<v>{int(value)}</v>"
     if isinstance(value, float | int):
@@ -74,7 +88,7 @@ def _value_xml(value: Any, formula: bool) -> tuple[str | None, str]:
         return None, f"<v>{text}</v>"
     if value is None:
         return ("str", "<v></v>") if formula else (None, "")
-    text = escape(str(value), quote=False)
+    text = xml_text(str(value))
     if formula:
         return "str", f"<v>{text}</v>"
     return "inlineStr", f'<is><t xml:space="preserve">{text}</t></is>'
@@ -144,6 +158,10 @@ def patch_sheet(xml: str, updates: SheetUpdates, cm: str | None) -> str:
         if not cells:
             pieces.append(row_match.group(0))
             continue
+        appended = _append_after_last(row_match, row, cells, cm)
+        if appended is not None:  # every cell to write lies right of the row's last cell
+            pieces.append(appended)
+            continue
         out: list[str] = []
         for cell_match in CELL_RE.finditer(row_match.group(2) or ""):
             where = R_ATTR_RE.search(cell_match.group(1))
@@ -166,6 +184,30 @@ def patch_sheet(xml: str, updates: SheetUpdates, cm: str | None) -> str:
     whole = match.group(0)
     tag = re.match(r"<(?:\w+:)?sheetData\b[^>]*?(?=/?>)", whole).group(0)
     return xml[: match.start()] + f"{tag}>{new_body}</sheetData>" + xml[match.end() :]
+
+
+_LAST_CELL_RE = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="\$?([A-Za-z]+)\$?\d+"')
+
+
+def _append_after_last(
+    row_match: re.Match[str], row: int, cells: dict[int, Update], cm: str | None
+) -> str | None:
+    """The row with ``cells`` added after its last cell, when they all lie right of it (a
+    spill down a new column: no cell of the row needs parsing); ``None`` otherwise."""
+    whole = row_match.group(0)
+    inner = row_match.group(2)
+    if inner is None or not whole.endswith("</row>"):
+        return None
+    start = inner.rfind("<c ")
+    if start < 0:
+        return None
+    found = _LAST_CELL_RE.match(inner, start)
+    if found is None or min(cells) <= letters_index(found.group(1)):
+        return None
+    added = "".join(
+        _cell_xml(cell_address(row, col), "", None, cells[col], cm) for col in sorted(cells)
+    )
+    return whole[: -len("</row>")] + added + "</row>"
 
 
 def _dimension(xml: str, max_row: int, max_col: int) -> str:

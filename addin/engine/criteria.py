@@ -129,7 +129,10 @@ def equality_criterion(criterion: Any) -> tuple[bool, Any]:
     if criterion is None:
         return True, 0.0
     if isinstance(criterion, str) and (
-        criterion == "" or criterion[0] in "<>=" or any(c in criterion for c in "*?~")
+        criterion == ""
+        or criterion[0] in "<>="
+        or any(c in criterion for c in "*?~")
+        or criterion.upper() in ("TRUE", "FALSE")  # matches the logical, not the text
     ):
         return False, None
     return True, criteria_key(criterion)
@@ -171,7 +174,9 @@ def predicate(criterion: Any) -> Callable[[Any], bool]:
 def _number_test(op: str, number: float) -> Callable[[Any], bool]:
     def test(cell: Any) -> bool:
         if type(cell) is str:
-            cell_number = parse_number_text(cell) if op in ("=", "<>") else None
+            if op == "<>":  # text is never the number, even text that reads as it
+                return True
+            cell_number = parse_number_text(cell) if op == "=" else None
             if cell_number is None:
                 return op == "<>"
             cell = cell_number

@@ -16,7 +16,9 @@ import numpy as np
 
 from addin.engine import custom
 from addin.engine.fallback import registry_function
+from addin.engine.formula_cells import formulatext, isformula
 from addin.engine.functions import ERROR_AWARE, FUNCTIONS, IFERROR, MISSING, power_of, serial
+from addin.engine.intersection import INTERSECT_CALL, intersect
 from addin.engine.parser import (
     ArrayLit,
     BinOp,
@@ -818,6 +820,9 @@ def _today(ev: Evaluator, node: Call) -> Any:
 
 
 _SPECIAL = {
+    INTERSECT_CALL: intersect,
+    "ISFORMULA": isformula,
+    "FORMULATEXT": formulatext,
     "IF": _if,
     "IFERROR": _iferror,
     "CHOOSE": _choose,

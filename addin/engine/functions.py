@@ -174,7 +174,8 @@ def SUM(*args: Any) -> float:
 
 @register("PRODUCT")
 def PRODUCT(*args: Any) -> float:
-    return math.prod(_numbers(args))
+    numbers = _numbers(args)
+    return math.prod(numbers) if numbers else 0.0  # no numbers at all: 0, as Excel
 
 
 @register("MIN")
@@ -535,6 +536,8 @@ def EXACT(a: Any, b: Any) -> bool:
 
 @register("VALUE", elementwise=True)
 def VALUE_(text: Any) -> float:
+    if isinstance(text, bool):
+        raise ExcelError(VALUE, "VALUE of a logical")
     return to_number(text)
 
 
@@ -764,12 +767,29 @@ def XLOOKUP(
     match_mode: Any = 0.0,
     search_mode: Any = 1.0,
 ) -> Any:
+    """Excel's XLOOKUP: ``match_mode`` 0 exact, -1 exact or next smaller, 1 exact or next
+    larger, 2 wildcards; ``search_mode`` 1 first to last, -1 last to first, 2/-2 binary
+    search of data sorted ascending/descending."""
     vector = _vector(lookup)
     mode = 0 if match_mode is MISSING else int(to_number(match_mode))
     search = 1 if search_mode is MISSING else int(to_number(search_mode))
+    wildcard_binary = mode == 2 and search in (2, -2)
+    if mode not in (-1, 0, 1, 2) or search not in (1, -1, 2, -2) or wildcard_binary:
+        raise ExcelError(VALUE, "XLOOKUP match or search mode not allowed")
+    result_array = as_array(returns)
+    lookup_array = as_array(lookup)
+    along_rows = lookup_array.shape[1] == 1 and lookup_array.shape[0] > 1
+    if (result_array.shape[0] if along_rows else result_array.shape[1]) != vector.size and not (
+        vector.size == 1 and result_array.size >= 1
+    ):
+        raise ExcelError(VALUE, "the lookup and return arrays differ in size")
     value = _scalar(value)
+    if value is MISSING:  # XLOOKUP(,...): looks up 0
+        value = 0.0
     position: int | None
-    if mode == 0:
+    if search in (2, -2):
+        position = _binary_position(value, vector, mode, descending=search == -2)
+    elif mode == 0:
         position = (
             _exact_position(value, vector, lookup, last=search < 0)
             if not (isinstance(value, str) and any(c in value for c in "*?~"))
@@ -778,8 +798,7 @@ def XLOOKUP(
     elif mode == 2:
         position = _exact_position(value, vector, lookup, last=search < 0)
     else:
-        position = _nearest(value, vector, mode)
-    result_array = as_array(returns)
+        position = _nearest(value, vector, mode, last=search < 0)
     if position is None:
         if if_not_found is MISSING:
             raise ExcelError(NA)
@@ -803,19 +822,55 @@ def _plain_exact(value: str, vector: np.ndarray, last: bool) -> int | None:
     return (positions[-1] if last else positions[0]) if positions else None
 
 
-def _nearest(value: Any, vector: np.ndarray, mode: int) -> int | None:
+def _nearest(value: Any, vector: np.ndarray, mode: int, last: bool = False) -> int | None:
+    """The exact match, else the next smaller (``mode`` -1) or larger (1) value, in Excel's
+    order across types; ``last``: of equal candidates, the last."""
     best, best_cell = None, None
+    exact = None
     for position, cell in enumerate(vector):
-        if cell is None or type(cell) is XlError or type(cell) is not type(value):
+        if cell is None or type(cell) is XlError:
             continue
         sign = compare(cell, value)
         if sign == 0:
-            return position
-        if (mode == -1 and sign < 0 and (best is None or compare(cell, best_cell) > 0)) or (
-            mode == 1 and sign > 0 and (best is None or compare(cell, best_cell) < 0)
-        ):
-            best, best_cell = position, cell
-    return best
+            if not last:
+                return position
+            exact = position
+            continue
+        if (mode == -1 and sign < 0) or (mode == 1 and sign > 0):
+            if best is None:
+                best, best_cell = position, cell
+                continue
+            order = compare(cell, best_cell)
+            if (order > 0 if mode == -1 else order < 0) or (order == 0 and last):
+                best, best_cell = position, cell
+    return exact if exact is not None else best
+
+
+def _binary_position(value: Any, vector: np.ndarray, mode: int, descending: bool) -> int | None:
+    """XLOOKUP/XMATCH's binary search of data sorted ascending (or ``descending``): blanks
+    and errors left out; of equal values, the first one the halving meets."""
+    cells = [(i, c) for i, c in enumerate(vector) if c is not None and type(c) is not XlError]
+    sign = -1 if descending else 1
+    lo, hi, found = 0, len(cells) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        order = compare(cells[mid][1], value) * sign
+        if order == 0:
+            found = mid
+            break
+        elif order < 0:
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    if found is not None:
+        return cells[found][0]
+    if mode == -1:  # next smaller
+        at = hi if not descending else lo
+    elif mode == 1:  # next larger
+        at = lo if not descending else hi
+    else:
+        return None
+    return cells[at][0] if 0 <= at < len(cells) else None
 
 
 @register("XMATCH")
@@ -1031,25 +1086,41 @@ def UNIQUE(values: Any, by_col: Any = False, exactly_once: Any = False) -> Any:
     return result.T if columns else result
 
 
+_ERROR_ORDER = {code: n for n, code in enumerate(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+     "#SPILL!", "#CALC!"))}  # fmt: skip
+
+
+def sort_key(value: Any) -> tuple[Any, ...]:
+    """Excel's sort order: numbers, text (ignoring case), logicals, errors (by error number)."""
+    kind = type(value)
+    if kind is bool:
+        return (2, value)
+    if kind is XlError:
+        return (3, _ERROR_ORDER.get(value.code, 99))
+    if kind is str:
+        return (1, value.casefold())
+    return (0, float(value))
+
+
 @register("SORT")
 def SORT(values: Any, index: Any = 1.0, order: Any = 1.0, by_col: Any = False) -> Any:
-    from functools import cmp_to_key
-
+    """Rows (columns with ``by_col``) sorted by the ``index``-th value, in Excel's order; a
+    stable sort either way, blanks last in both directions."""
     array = as_array(values)
     k = 1 if index is MISSING else int(to_number(index))
     descending = order is not MISSING and to_number(order) < 0
+    if order is not MISSING and to_number(order) not in (1.0, -1.0):
+        raise ExcelError(VALUE, "SORT order is 1 or -1")
     columns = by_col is not MISSING and to_bool(by_col)
     lines = list(array.T if columns else array)
-
-    def key(a: np.ndarray, b: np.ndarray) -> int:
-        x, y = a[k - 1], b[k - 1]
-        if x is None or y is None:  # blanks last? Excel sorts blanks as 0 / ""
-            x = 0.0 if x is None else x
-            y = 0.0 if y is None else y
-        return compare(x, y) * (-1 if descending else 1)
-
-    ordered = sorted(lines, key=cmp_to_key(key))
-    result = np.array(ordered, dtype=object).reshape(len(ordered), -1)
+    if not lines or not 1 <= k <= len(lines[0]):
+        raise ExcelError(VALUE, "SORT index is outside the array")
+    filled = [line for line in lines if line[k - 1] is not None]
+    blank = [line for line in lines if line[k - 1] is None]
+    # sorted(reverse=True) keeps ties in their order, as Excel does
+    ordered = sorted(filled, key=lambda line: sort_key(line[k - 1]), reverse=descending)
+    result = np.array(ordered + blank, dtype=object).reshape(len(lines), -1)
     return result.T if columns else result
 
 
@@ -1138,10 +1209,17 @@ def NOW() -> float:
 @register("DATE", elementwise=True)
 def DATE(year: Any, month: Any, day: Any) -> float:
     y, m, d = int(to_number(year)), int(to_number(month)), int(to_number(day))
+    if not 0 <= y < 10000:
+        raise ExcelError(NUM, "DATE takes years 0 to 9999")
     if y < 1900:
         y += 1900
     y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
-    return serial(date(y, m, 1)) + d - 1
+    if not 1 <= y <= 9999:
+        raise ExcelError(NUM, "the date is outside 1900 to 9999")
+    result = serial(date(y, m, 1)) + d - 1
+    if not 0 <= result <= LAST_SERIAL:
+        raise ExcelError(NUM, "the date is outside 1900 to 9999")
+    return result
 
 
 @register("YEAR", elementwise=True)
@@ -1382,7 +1460,10 @@ def format_number(number: float, sections: list[list[Token]]) -> str:
         if sign:
             raise ExcelError(VALUE, "TEXT: a negative number cannot be shown as a date")
         return _format_date(number, section)
-    return sign + _format_plain(number, section)
+    text = _format_plain(number, section)
+    if sign and not any(digit in text for digit in "123456789"):
+        sign = ""  # rounded to zero: Excel shows no minus sign
+    return sign + text
 
 
 def _format_date(number: float, tokens: list[Token]) -> str:
@@ -1469,7 +1550,8 @@ def _format_plain(number: float, tokens: list[Token]) -> str:
     """A non-negative number in a number (not date) section."""
     if any(kind in ("general", "text") for kind, _ in tokens):  # "@" shows a number as General
         return "".join(
-            _general(number) if kind in ("general", "text") else part for kind, part in tokens
+            _general_in_text(number) if kind in ("general", "text") else part
+            for kind, part in tokens
         )
     for kind, code in tokens:
         if kind == "lit" and code == "/":
@@ -1602,6 +1684,30 @@ def _scientific(
     return number, "E" + sign + str(abs(exponent)).zfill(places)
 
 
+def _general_in_text(number: float) -> str:
+    """A non-negative number in TEXT's General format: at most 11 characters, scientific
+    ("1.23457E+11") from 1E+11 and below 1E-9."""
+    if number == 0:
+        return "0"
+    mantissa, _, exponent = f"{number:.5E}".partition("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    scientific = f"{mantissa}E{exponent[0]}{exponent[1:].zfill(2)}"
+    if number >= 1e11:
+        return scientific
+    decimals = max(0, 10 - len(str(int(number))))
+    fixed = _decimal_round(number, decimals)
+    fixed = fixed.rstrip("0").rstrip(".") if "." in fixed else fixed
+
+    def significant(text: str) -> int:
+        return len(text.replace(".", "").lstrip("0"))
+
+    # the scientific form when the fixed one would show fewer significant digits
+    return scientific if significant(mantissa) > significant(fixed) else fixed
+
+
 def _general(number: float) -> str:
     """A number in the General format, as TEXT writes it (up to 15 significant digits)."""
     return number_text(number)
+
+
+from addin.engine import library as _library  # noqa: E402,F401  (registers its functions)

@@ -80,6 +80,24 @@ class Package:
     sheets: list[SheetData]
     names: dict[tuple[str | None, str], str]
     dynamic_metadata: set[int]  # cm indexes that mean "dynamic array"
+    excel_saved: bool = False  # saved by Excel itself: plain formulas are legacy formulas
+
+
+def is_excel_application(application: str) -> bool:
+    """Whether ``docProps/app.xml``'s Application names Excel itself (not a writer that
+    calls itself "Microsoft Excel Compatible", as openpyxl does)."""
+    name = application.strip().lower()
+    return "excel" in name and "compatible" not in name and "openpyxl" not in name
+
+
+def application_name(archive: zipfile.ZipFile) -> str:
+    """The ``Application`` of a package's ``docProps/app.xml`` ("" when none)."""
+    try:
+        text = archive.read("docProps/app.xml").decode("utf-8", "replace")
+    except KeyError:
+        return ""
+    match = re.search(r"<(?:\w+:)?Application>([^<]*)<", text)
+    return unescape(match.group(1)).strip() if match else ""
 
 
 def _read(archive: zipfile.ZipFile, name: str) -> str:
@@ -246,7 +264,10 @@ def read_package(path: Path) -> Package:
                 key_sheet = sheets[int(scope)].name.casefold()
             names[(key_sheet, found.get("name", "").upper())] = unescape(text)
         dynamic = _dynamic_metadata(archive, metadata_part)
-    return Package(path=path, sheets=sheets, names=names, dynamic_metadata=dynamic)
+        excel_saved = is_excel_application(application_name(archive))
+    return Package(
+        path=path, sheets=sheets, names=names, dynamic_metadata=dynamic, excel_saved=excel_saved
+    )
 
 
 def _dynamic_metadata(archive: zipfile.ZipFile, part: str | None) -> set[int]:
@@ -288,7 +309,8 @@ def _read_cells(xml: str, sheet: SheetData, strings: list[str], date_styles: set
         raw = V_RE.search(body)
         value: object = None
         if kind == "inlineStr":
-            value = unescape("".join(t or "" for t in T_RE.findall(RPH_RE.sub("", body))))
+            parts = T_RE.findall(RPH_RE.sub("", body) if "rPh" in body else body)
+            value = unescape(parts[0] if len(parts) == 1 else "".join(parts))
         elif raw is not None:
             text = raw.group(1)
             if kind == "s":

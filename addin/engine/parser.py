@@ -201,6 +201,7 @@ _TOKEN = re.compile(
 )
 _CELL = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)$")
 _COLUMN = re.compile(r"^\$?([A-Za-z]{1,3})$")
+_ROW = re.compile(r"^\$?(\d+)$")
 _PREFIXES = ("_xlfn._xlws.", "_xlfn.", "_xlws.", "_xll.", "_xldudf_")
 
 
@@ -330,11 +331,8 @@ class _Parser:
     def primary(self) -> Node:
         kind, text = self.take()
         if kind == "num":
-            if self.peek() == ("op", ":") and self.peek(1)[0] == "num":  # row range 1:3
-                self.take()
-                last = int(self.take()[1])
-                return Ref(self.ctx.sheet, int(text), 1, last, MAX_COL, False, False)
-            return Lit(float(text))
+            rows = self.row_range(text, self.ctx.sheet)  # 1:3, 6:$7
+            return rows if rows is not None else Lit(float(text))
         if kind == "str":
             return Lit(text[1:-1].replace('""', '"'))
         if kind == "err":
@@ -353,7 +351,27 @@ class _Parser:
             return self.word(text)
         raise FormulaSyntaxError(f"unexpected {text!r}")
 
+    def row_range(self, text: str, sheet: str) -> Ref | None:
+        """A whole-row reference (``1:3``, ``$1:$1``) when ``text`` and what follows are one,
+        (taking its tokens), else ``None``."""
+        first = _ROW.match(text)
+        if first is None or self.peek() != ("op", ":"):
+            return None
+        kind, follow = self.peek(1)
+        second = _ROW.match(follow) if kind in ("num", "word") else None
+        if second is None:
+            return None
+        self.take()
+        self.take()
+        r1, r2 = sorted((int(first.group(1)), int(second.group(1))))
+        if not 1 <= r1 <= r2 <= MAX_ROW:
+            raise FormulaSyntaxError("row out of range")
+        return Ref(sheet, r1, 1, r2, MAX_COL, False, False)
+
     def word(self, text: str) -> Node:
+        rows = self.row_range(text, self.ctx.sheet)
+        if rows is not None:
+            return rows
         if text.endswith("!"):
             return self.reference(self.ctx.sheet_name(text[:-1]))
         upper = text.upper()
@@ -363,7 +381,12 @@ class _Parser:
             for prefix in _PREFIXES:
                 if name.startswith(prefix.upper()):
                     name = name[len(prefix) :]
-            return Call(name, self.arguments())
+            args = self.arguments()
+            if name == "ANCHORARRAY" and len(args) == 1 and type(args[0]) is Ref:
+                return SpillRef(args[0])  # how the file stores A1#
+            if name == "SINGLE" and len(args) == 1:
+                return Unary("@", args[0])  # how the file stores @A1:A9
+            return Call(name, args)
         if self.peek()[0] == "bracket":
             return self.table_ref(text, self.take()[1])
         if upper in ("TRUE", "FALSE"):
@@ -375,10 +398,9 @@ class _Parser:
 
     def reference(self, sheet: str) -> Node:
         kind, text = self.take()
-        if kind == "num" and self.peek() == ("op", ":"):  # Sheet!1:3
-            self.take()
-            last = int(self.take()[1])
-            return Ref(sheet, int(text), 1, last, MAX_COL, False, False)
+        rows = self.row_range(text, sheet) if kind in ("num", "word") else None
+        if rows is not None:  # Sheet!1:3
+            return rows
         if kind != "word":
             if kind == "err":
                 return Lit(XlError(text))

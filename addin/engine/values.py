@@ -98,9 +98,38 @@ def to_number(value: Any) -> float:
     if isinstance(value, str):
         number = parse_number_text(value)
         if number is None:
-            raise ExcelError(VALUE, f"{value!r} is not a number")
+            number = _date_or_time_text(value)
+        if number is None:
+            raise ExcelError(VALUE, "the text is not a number")
         return number
     raise ExcelError(VALUE)
+
+
+_ISO_DATE_TEXT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_TIME_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*$")
+
+
+def _date_or_time_text(text: str) -> float | None:
+    """The serial of an ISO date ("2024-01-10") or a time ("14:30", "14:30:15") written as
+    text, as Excel's arithmetic reads them; ``None`` for other text."""
+    import datetime as _dt
+
+    if "-" in text:
+        match = _ISO_DATE_TEXT.match(text)
+        if match:
+            try:
+                day = _dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
+            return float((day - _dt.date(1899, 12, 30)).days)
+    elif ":" in text:
+        match = _TIME_TEXT.match(text)
+        if match:
+            hours, minutes = int(match.group(1)), int(match.group(2))
+            seconds = float(match.group(3) or 0)
+            if minutes < 60 and seconds < 60:
+                return (hours * 3600 + minutes * 60 + seconds) / 86400
+    return None
 
 
 def to_text(value: Any) -> str:

@@ -27,8 +27,9 @@ from addin.engine.evaluator import (
     PerRow,
     Vec,
 )
-from addin.engine.functions import ELEMENTWISE
+from addin.engine.functions import ELEMENTWISE, FUNCTIONS
 from addin.engine.grid import Grid
+from addin.engine.intersection import explicit_ast, legacy_ast
 from addin.engine.package import FormulaCell, Package, read_package
 from addin.engine.parser import (
     BinOp,
@@ -99,6 +100,7 @@ class Group:
         "custom",
         "problem",
         "upward",
+        "legacy",
     )
 
     def __init__(self, sheet: str, col: int, r1: int, r2: int, text: str, kind: str) -> None:
@@ -119,6 +121,7 @@ class Group:
         self.custom = False
         self.problem: XlError | None = None
         self.upward = False  # reads only rows below its own: calculated bottom up
+        self.legacy = False  # a legacy formula of an Excel-saved book: implicit intersection
 
     @property
     def n(self) -> int:
@@ -167,6 +170,8 @@ class Workbook:
         self._errors: list[CellErrorReport] = []
         self._calculated = False
         self._range_cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._cell_by_cell: set[str] = set()  # sheets whose runs are split into cells
+        self._cycle_sheets: set[str] = set()
         self._build_groups()
 
     # --- loading -----------------------------------------------------------------------------
@@ -207,6 +212,7 @@ class Workbook:
             run_shape: str | None = None
             run_template: list[Any] | None = None  # the run's formula, to write at a later row
             run_key: tuple[int, str] | None = None  # its first cell's (origin row, text)
+            alone = sheet.name in self._cell_by_cell
             for row, col in ordered:
                 cell = cells[(row, col)]
                 if cell.shared_master and cell.shared_master[1] != col:
@@ -214,7 +220,8 @@ class Workbook:
                     cell.shared_master = None
                 origin = cell.shared_master[0] if cell.shared_master else row
                 follows = (
-                    run is not None
+                    not alone
+                    and run is not None
                     and cell.kind == "normal"
                     and run.kind == "normal"
                     and run.col == col
@@ -259,6 +266,11 @@ class Workbook:
         except FormulaSyntaxError as exc:
             group.problem = XlError(NAME, f"formula not understood by the engine: {exc}")
             return
+        if self.package.excel_saved and group.kind == "normal" and "CW_" not in group.text.upper():
+            group.legacy = True
+            group.ast = legacy_ast(group.ast, FUNCTIONS, ELEMENTWISE)
+        elif "@" in group.text or "SINGLE" in group.text.upper():
+            group.ast = explicit_ast(group.ast)
         reads: list[tuple[str, int, int, int, int]] | None = []
         top_level_range = False
 
@@ -275,8 +287,8 @@ class Workbook:
                     top_level_range = True
             elif kind is SpillRef:
                 ref = node.ref
-                if reads is not None:
-                    reads.append((ref.sheet, ref.r1, ref.c1, MAX_ROW, 16384))
+                if reads is not None:  # the anchor: its group writes the whole spill range
+                    reads.append((ref.sheet, ref.r1, ref.c1, ref.r1, ref.c1))
                 top_level_range = top_level_range or not inside_call
             elif kind is Call:
                 if node.name in DYNAMIC_DEPENDENCIES:
@@ -304,7 +316,9 @@ class Workbook:
         walk(group.ast, False)
         group.reads = reads
         group.upward = _reads_only_below(group)
-        group.may_spill = group.n == 1 and group.kind != "array" and top_level_range
+        group.may_spill = (
+            group.n == 1 and group.kind != "array" and top_level_range and not group.legacy
+        )
 
     def _index(self) -> None:
         self.by_column: dict[str, dict[int, tuple[list[int], list[Group]]]] = {}
@@ -425,8 +439,16 @@ class Workbook:
         for group in self.groups:
             group.state = 0
             group.spill = None
+        self._cycle_sheets = set()
         for group in self.groups:
             self._evaluate(group)
+        if self._cycle_sheets - self._cell_by_cell:
+            # runs that read each other (C8 = D7 + C7 beside D8 = E3 * C8) form a cycle only
+            # as runs: calculate those sheets again, cell by cell
+            self._cell_by_cell |= self._cycle_sheets
+            self._build_groups()
+            self._calculate()
+            return
         self._calculated = True
         self._collect_errors()
 
@@ -501,6 +523,7 @@ class Workbook:
                 self._evaluate(group)
 
     def _note_cycle(self, group: Group) -> None:
+        self._cycle_sheets.add(group.sheet)
         where = f"{quote_sheet(group.sheet)}!{cell_address(group.r1, group.col)}"
         if where not in self.circular:
             self.circular.append(where)
@@ -550,7 +573,8 @@ class Workbook:
 
     def _final(self, group: Group, value: Any) -> Any:
         if isinstance(value, np.ndarray):
-            if value.size == 1:
+            # a one-cell array is its value; a legacy formula shows its array's first value
+            if value.size == 1 or (group.legacy and value.size):
                 value = value.flat[0]
             else:
                 return value
