@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from addin.cli.options import policy_files, policy_option
+from addin.cli.options import load_rules, policy_files, policy_option, user_errors
 from addin.messages import fail
 from udfs.errors import ExitStatus
 
@@ -136,27 +136,18 @@ def weigh(tracker: Path, policy: str | None, as_at, output: Path | None) -> None
     """Weigh TRACKER and write the per-worker result (tracker-format.md columns)."""
     from addin.jobs import weigh_tracker
     from addin.messages import say
-    from addin.outputs import OutputError, check_output, write_table
-    from udfs.intake import TrackerUnusable
-    from udfs.policy import PolicyError, load_policy
+    from addin.outputs import check_output, write_table
 
-    try:
-        rules = load_policy(policy)
+    with user_errors(tracker):
+        rules = load_rules(policy)
         if output is not None:
             check_output(output, [tracker, *policy_files(policy)])
         job = weigh_tracker(tracker, rules, as_at.date() if as_at else date.today())
-    except (PolicyError, OutputError, TrackerUnusable) as exc:
-        fail(str(exc))
-        return
-    except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
-        fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
-        return
     for rejection in job.intake.rejections:
         say(f"rejected: {rejection}")
     try:
-        write_table(job.weighing.result, output, sheet="Workers result")
-    except OutputError as exc:
-        fail(str(exc))
+        with user_errors():
+            write_table(job.weighing.result, output, sheet="Workers result")
     except OSError as exc:
         fail(f"{output or 'standard output'}: cannot be written ({exc.strerror or exc})")
     if output is not None:

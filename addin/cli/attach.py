@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from addin.cli import exit_if_rejected
-from addin.cli.options import policy_files, policy_option
-from addin.messages import fail
+from addin.cli.options import load_rules, policy_files, policy_option, user_errors
 
 
 @click.command("attach")
@@ -41,27 +40,18 @@ def attach_command(
     """
     from addin.attach import attach
     from addin.messages import say
-    from addin.outputs import OutputError, atomic_output, check_output
-    from addin.returns.mapping import MappingError, load_mapping, mapping_beside
-    from addin.xlsx_sheets import PackageError
-    from udfs.intake import TrackerUnusable
-    from udfs.policy import PolicyError, load_policy
+    from addin.outputs import atomic_output, check_output
+    from addin.returns.mapping import load_mapping, mapping_beside
 
     inputs = [tracker, *([mapping] if mapping else []), *policy_files(policy)]
-    try:
-        rules = load_policy(policy)
+    with user_errors(tracker):
+        rules = load_rules(policy)
         check_output(output, inputs, (".xlsx",))
         rules_mapping = load_mapping(mapping) if mapping else mapping_beside(tracker)
         with atomic_output(output) as temporary:
             job = attach(
                 tracker, temporary, rules, rules_mapping, as_at.date() if as_at else date.today()
             )
-    except (PolicyError, OutputError, TrackerUnusable, MappingError, PackageError) as exc:
-        fail(str(exc))
-        return
-    except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
-        fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
-        return
     for rejection in job.intake.rejections:
         say(f"rejected: {rejection}")
     layout = job.layout

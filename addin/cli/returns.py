@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from addin.cli.options import policy_files, policy_option
+from addin.cli.options import load_rules, policy_files, policy_option
 from addin.messages import fail, say
 from addin.outputs import OutputError, atomic_output, check_output, same_file
 from addin.returns.batch import Batch, read_batch
@@ -24,7 +24,6 @@ from addin.returns.history import DEFAULT_DB, HistoryError, check_database, chec
 from addin.returns.mapping import MappingError
 from udfs.errors import ExitStatus
 from udfs.intake import TrackerUnusable
-from udfs.policy import Policy, PolicyError, load_policy
 
 db_option = click.option(
     "--db",
@@ -36,14 +35,6 @@ db_option = click.option(
 quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
 
 
-
-
-def _policy(name: str | None) -> Policy:
-    try:
-        return load_policy(name)
-    except PolicyError as exc:
-        fail(str(exc))
-        raise  # pragma: no cover
 
 
 def check_new_output(out: Path, inputs: list[Path], suffixes: tuple[str, ...]) -> None:
@@ -88,7 +79,7 @@ def map_command(tracker: Path, policy: str | None) -> None:
     from addin.returns.mapping import mapping_path, propose_mapping, save_mapping
     from addin.tracker_io import open_workbook, sheet_rows
 
-    rules = _policy(policy)
+    rules = load_rules(policy)
     out = mapping_path(tracker)
     if out.exists() or out.is_symlink():
         fail(f"{out.name} already exists; it is kept (delete it to propose a new one)")
@@ -178,7 +169,7 @@ def snapshot_command(
     if db.is_symlink() or db.is_dir():
         fail(f"{db}: the history database must be a plain file, not a link or a folder")
     _check_history(db)  # before reading any file: a wrong --db is found at once
-    rules = _policy(policy)
+    rules = load_rules(policy)
     year, number = int(month[:4]), int(month[5:])
     as_at = date(year, number, calendar.monthrange(year, number)[1])
     batch = read_batch(list(files), rules, as_at, progress=not quiet)
@@ -229,7 +220,7 @@ def census_command(
     if (day.month, day.day) != (9, 30):
         fail(f"--as-at {day.isoformat()}: the census is taken at 30 September")
     check_new_output(output, [*files, *policy_files(policy)], (".xml", ".csv"))
-    rules = _policy(policy)
+    rules = load_rules(policy)
     batch = read_batch(list(files), rules, day, progress=not quiet)
     _report(batch)
     result = census.build_census(batch.weighing, batch.extra, day, lea)
@@ -281,7 +272,7 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
     if not db.exists():
         fail(f"{db}: no history database (run caseload snapshot first)")
     _check_history(db)
-    rules = _policy(policy)
+    rules = load_rules(policy)
     try:
         month, table = quarter_figures(db, quarter, rules)
         trend = quarter_trend(db, quarter)
@@ -319,7 +310,7 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
     check_new_output(output, _policy_inputs(db, policy), (".xlsx",))
     if not db.exists():
         fail(f"{db}: no history database (run caseload snapshot first)")
-    rules = _policy(policy)
+    rules = load_rules(policy)
     try:
         with atomic_output(output) as temporary:
             figures, _ = write_gmt_review(db, quarter, rules, temporary)

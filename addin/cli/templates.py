@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
-from addin.cli.options import policy_option
+from addin.cli.options import load_rules, policy_option
 from addin.demo.build import build_demo
 from addin.macro_workbook import XLWINGS_VBA_VERSION
 from addin.messages import fail
 from udfs.errors import ExitStatus
-from udfs.policy import PolicyError, load_policy
 from workbook_templates.catalogue import (
     BUILT,
     FILES,
@@ -78,11 +77,7 @@ def template(
         fail(f"--xlsm: only {' and '.join(XLSM_TEMPLATES)} use the CW_ functions")
     if xlsm and functions == "native":
         fail("--xlsm carries the CW_ functions: it cannot be combined with --functions native")
-    try:
-        rules = load_policy(policy)
-    except PolicyError as exc:
-        fail(str(exc))
-        return
+    rules = load_rules(policy)
     if xlsm:
         build_macro_template(name, rules, output)
     else:
@@ -93,11 +88,7 @@ def template(
 def _build_all(policy: str | None, folder: Path | None, functions: str | None, xlsm: bool) -> None:
     if xlsm:
         fail("--xlsm: name the template (tracker or supervision)")
-    try:
-        rules = load_policy(policy)
-    except PolicyError as exc:
-        fail(str(exc))
-        return
+    rules = load_rules(policy)
     folder = BUILT if folder is None else folder
     if folder.exists() and not folder.is_dir():
         fail(f"{folder}: `all` writes {len(FILES)} workbooks into a folder")
@@ -127,11 +118,7 @@ def demo(policy: str | None, output: Path, seed: int, functions: str) -> None:
     the headless engine (the pure functions' values where the engine is not available); the
     exit status is 1 when a formula cell ended in an error (each is listed on stderr).
     """
-    try:
-        rules = load_policy(policy)
-    except PolicyError as exc:
-        fail(str(exc))
-        return
+    rules = load_rules(policy)
     built = build_demo(output, rules, seed, functions=functions)
     workers = len(built.service.workers)
     cases = len(built.history[-1].cases_rows) - 1
