@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from golden_cases import load_golden
 from openpyxl import load_workbook
 
 from addin.cli import main
 from addin.lite import lite_main_py, write_lite_files
 from udfs.errors import CellError
 from udfs.functions import EXCEL_FUNCTIONS
-from udfs.model import RESULT_COLUMNS
+from udfs.intake import RawTable, read_tracker
+from udfs.model import RESULT_COLUMNS, weigh
+from udfs.policy import load_policy
 
 SAMPLE = Path(__file__).parents[1] / "samples" / "sample-tracker.xlsx"
 EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -230,3 +233,30 @@ def test_cli_addin_lite_refuses_a_wheel_url_that_is_not_https(tmp_path: Path):
     )
     assert result.exit_code == 2
     assert not (tmp_path / "lite").exists()
+
+
+def test_every_golden_case_through_the_lite_functions_equals_the_model(lite):
+    """The golden cases through a fifth front end: CW_WORKERS as xlwings Lite calls it, with the
+    tables as Office.js passes them (blanks as "", dates as serial numbers)."""
+    as_at = (EXCEL_EPOCH + timedelta(days=AS_AT)).date()
+    for case in load_golden():
+        workers_js = [[_office_js(v) for v in row] for row in case.workers]
+        cases_js = [[_office_js(v) for v in row] for row in case.cases]
+        got = _call(lite, "CW_WORKERS", workers_js, cases_js, [[case.policy]], [[AS_AT]])
+        policy = load_policy(case.policy)
+        intake = read_tracker(
+            RawTable.from_rows("Workers", case.workers),
+            RawTable.from_rows("Cases", case.cases),
+            policy,
+            as_at,
+        )
+        model = weigh(intake.workers, intake.cases, policy).result
+        assert got[0] == RESULT_COLUMNS, case.name
+        expected = model.astype(object).where(model.notna(), "").values.tolist()
+        assert len(got) - 1 == len(expected), case.name
+        for row, want in zip(got[1:], expected, strict=True):
+            for column, value, wanted in zip(RESULT_COLUMNS, row, want, strict=True):
+                if isinstance(wanted, float):
+                    assert value == pytest.approx(wanted), (case.name, column)
+                else:
+                    assert value == wanted, (case.name, column)
