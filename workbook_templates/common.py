@@ -53,7 +53,7 @@ def policy_sheet(policy: Policy) -> Sheet:
     """The Policy sheet: key/value table in A:B with each value's meaning and source in C:D
     (``CW_POLICY``'s layout), readable panels from column F."""
     sheet = Sheet(POLICY_SHEET, freeze="A2", protect=True, tab_colour="7030A0")
-    sheet.widths.update({"A": 38, "B": 30, "C": 50, "D": 50, "E": 3, "F": 12, "G": 34})
+    sheet.widths.update({"A": 38, "B": 30, "C": 66, "D": 78, "E": 3, "F": 34, "G": 58})
     sheet.widths.update({"H": 11, "I": 11, "J": 13, "K": 13, "L": 3})
     sheet.row("A1", list(DESCRIBED_HEADER), style="header")
     values = {}
@@ -114,7 +114,7 @@ def policy_sheet(policy: Policy) -> Sheet:
         [[key, label_of(policy, key), (key, values[key])] for key in settings],
     )
     caps = [
-        [code, key, (f"teams.{code}.caps.{key}", limit)]
+        [code, policy.caps[key].name, (f"teams.{code}.caps.{key}", limit)]
         for code, team in policy.teams.items()
         for key, limit in team.caps.items()
     ]
@@ -135,7 +135,9 @@ def policy_sheet(policy: Policy) -> Sheet:
         ]
         for code in policy.roles
     ]
-    _panel(sheet, policy, row, "Experience factor by role", ["role", "name", "factor"], roles)
+    end = _panel(sheet, policy, row, "Experience factor by role", ["role", "name", "factor"], roles)
+    # what prints is the policy in words (the panels); the key/value table is for the formulas
+    sheet.print_area = f"F1:K{end - 2}"
     return sheet
 
 
