@@ -475,9 +475,11 @@ def _instructions(policy: Policy) -> list[str]:
         "per team and for the "
         "service, for each month of the quarter.",
         "# Filling it in",
-        "At each month end, paste the month's =CW_TEAMS(Workers!..., Cases!..., Policy!...) "
-        "result from the tracker as values into the Data table, with the month in the first "
-        "column (or type the figures). Put the quarter's first month at the top of Review.",
+        "Business support can fill the whole review from the trackers: `caseload snapshot` at "
+        "each month end, then `caseload review gmt --quarter`. By hand: at each month end, paste "
+        "the month's team figures as values into the Data table, with the month in the first "
+        "column: =CW_TEAMS(Workers[#All], Cases[#All], Policy!A1:B140) in the add-in form of the "
+        "tracker, or type them. Put the quarter's first month at the top of Review.",
         "# Reading it",
         "Children per FTE is measured against the team's range and the service aim "
         f"({policy.service_aim:g}); weighted per FTE is beside it. Workers over for more than "
