@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from addin.engine import Workbook, XlError
-from addin.engine.functions import serial
+from udfs.excel_dates import serial
 
 
 def calculated(tmp_path: Path, cells: dict[str, Any], sheet: str = "Data") -> Workbook:

@@ -97,6 +97,10 @@ def _value_xml(value: Any, formula: bool) -> tuple[str | None, str]:
 def _cell_xml(
     address: str, attributes: str, body: str | None, update: Update, cm: str | None
 ) -> str:
+    if not attributes and body is None:  # a new cell (a spilled value): the common case
+        kind, value_xml = (None, "") if update.clear else _value_xml(update.value, update.formula)
+        attrs = f'r="{address}" t="{kind}"' if kind else f'r="{address}"'
+        return f"<c {attrs}>{value_xml}</c>" if value_xml else f"<c {attrs}/>"
     found = [(k, v) for k, v in ATTR_RE.findall(attributes) if k not in ("r", "t", "cm")]
     old_cm = dict(ATTR_RE.findall(attributes)).get("cm")
     formula_xml = ""

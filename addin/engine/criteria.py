@@ -8,24 +8,45 @@ calculation, making a column of SUMIFS/COUNTIFS/XLOOKUP cost O(rows) instead of 
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from addin.engine.values import XlError, compare, parse_number_text
+from addin.engine.values import ERROR_CODES, XlError, compare, parse_number_text
 
 _OPERATOR = re.compile(r"^(<=|>=|<>|=|<|>)?(.*)$", re.S)
 _CACHE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 _SEEN: dict[int, Any] = {}
+# Arrays of whole rows/columns clipped to the used cells: id -> (weak reference, cells Excel
+# sees in the whole reference), so COUNTIF can count the empty cells beyond the used range.
+_CLIPPED: dict[int, tuple[weakref.ref[np.ndarray], int]] = {}
+
+
+def note_clipped(array: np.ndarray, full_cells: int) -> None:
+    """Record that ``array`` stands for a reference of ``full_cells`` cells (a whole row or
+    column clipped to the used cells)."""
+    if full_cells > array.size:
+        _CLIPPED[id(array)] = (weakref.ref(array), full_cells)
+
+
+def unseen_cells(array: Any) -> int:
+    """How many empty cells beyond ``array`` its (whole row or column) reference covers."""
+    hit = _CLIPPED.get(id(array))
+    if hit is None or hit[0]() is not array:
+        return 0
+    return hit[1] - array.size
 
 
 def clear_caches() -> None:
     """Forget every index (called at the start of each calculation)."""
     _CACHE.clear()
     _SEEN.clear()
+    for key in [k for k, (ref, _) in _CLIPPED.items() if ref() is None]:
+        del _CLIPPED[key]
 
 
 def seen_before(array: Any) -> bool:
@@ -130,7 +151,7 @@ def equality_criterion(criterion: Any) -> tuple[bool, Any]:
         return True, 0.0
     if isinstance(criterion, str) and (
         criterion == ""
-        or criterion[0] in "<>="
+        or criterion[0] in "<>=#"
         or any(c in criterion for c in "*?~")
         or criterion.upper() in ("TRUE", "FALSE")  # matches the logical, not the text
     ):
@@ -148,10 +169,19 @@ def predicate(criterion: Any) -> Callable[[Any], bool]:
     op = op or "="
     number = parse_number_text(operand) if operand else None
     if operand == "":
-        if op == "=":
+        if text == "":  # "" matches empty cells and empty text
             return lambda cell: cell is None or cell == ""
-        if op == "<>":
-            return lambda cell: not (cell is None or cell == "")
+        if op == "=":  # "=" matches empty cells only
+            return lambda cell: cell is None
+        if op == "<>":  # "<>" matches every cell that is not empty, "" text included
+            return lambda cell: cell is not None
+        return lambda cell: False
+    if operand.upper() in ERROR_CODES:  # "#N/A", "<>#DIV/0!": the error value, not the text
+        code = operand.upper()
+        if op not in ("=", "<>"):
+            return lambda cell: False
+        same = op == "="
+        return lambda cell: (type(cell) is XlError and cell.code == code) == same
     if number is not None:
         return _number_test(op, number)
     upper = operand.upper()

@@ -16,9 +16,11 @@ import numpy as np
 
 from addin.engine import custom
 from addin.engine.fallback import registry_function
-from addin.engine.formula_cells import formulatext, isformula
-from addin.engine.functions import ERROR_AWARE, FUNCTIONS, IFERROR, MISSING, power_of, serial
+from addin.engine.formula_cells import cell_info, formulatext, isformula
+from addin.engine.functions import ERROR_AWARE, FUNCTIONS, MISSING
 from addin.engine.intersection import INTERSECT_CALL, intersect
+from addin.engine.library.logic import IFERROR
+from addin.engine.library.maths import power_of
 from addin.engine.parser import (
     ArrayLit,
     BinOp,
@@ -52,6 +54,7 @@ from addin.engine.values import (
     to_number,
     to_text,
 )
+from udfs.excel_dates import serial
 
 if TYPE_CHECKING:
     from addin.engine.workbook import Group, Workbook
@@ -422,6 +425,11 @@ class Evaluator:
         if not function:
             return XlError(NAME, f"unknown function {name}")
         args = [self.evaluate(a) for a in node.args]
+        if name in CELL_AS_RANGE:  # SUM(A2): a referenced cell is read as a range is
+            args = [
+                _as_range(v) if _is_reference(a) else v
+                for a, v in zip(node.args, args, strict=True)
+            ]
         if function is not FUNCTIONS.get(name):
             while args and args[-1] is MISSING:
                 args.pop()
@@ -519,6 +527,31 @@ class Evaluator:
             run([_pick(a, k) for a in args]) if type(value) is XlError else value
             for k, value in enumerate(result[:, 0])
         )
+
+
+# Functions that skip text and logicals in ranges but coerce them when typed in as arguments:
+# a single referenced cell is a range to them (SUM(A2) of the text "7" is 0, not 7).
+CELL_AS_RANGE = frozenset(
+    {"SUM", "SUMSQ", "PRODUCT", "MIN", "MAX", "AVERAGE", "AVERAGEA", "MEDIAN", "COUNT"}
+    | {"AND", "OR", "XOR"}
+)
+
+
+def _is_reference(node: Node) -> bool:
+    """A reference argument: a cell, or a call that always returns a reference."""
+    kind = type(node)
+    return (kind is Ref and node.is_cell) or (kind is Call and node.name in ("INDIRECT", "OFFSET"))
+
+
+def _as_range(value: Any) -> Any:
+    """A referenced cell's value (or a column of them) as a 1 x 1 range."""
+    if _rowwise(value):
+        return Vec(_as_range(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value
+    out = np.empty((1, 1), dtype=object)
+    out[0, 0] = value
+    return out
 
 
 def _span(a: Any, b: Any) -> Any:
@@ -822,6 +855,7 @@ def _today(ev: Evaluator, node: Call) -> Any:
 _SPECIAL = {
     INTERSECT_CALL: intersect,
     "ISFORMULA": isformula,
+    "CELL": cell_info,
     "FORMULATEXT": formulatext,
     "IF": _if,
     "IFERROR": _iferror,

@@ -27,6 +27,10 @@ def registry_function(name: str) -> Callable[..., Any] | None:
         return value
 
     def from_formulas(value: Any) -> Any:
+        if isinstance(value, list | tuple):  # MODE.MULT: a list is a column
+            array = np.empty(len(value), dtype=object)
+            array[:] = value
+            return from_formulas(array.reshape(-1, 1))
         if isinstance(value, np.ndarray):
             if value.ndim == 0:
                 return from_formulas(value.item())

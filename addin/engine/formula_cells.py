@@ -1,10 +1,12 @@
-"""ISFORMULA and FORMULATEXT: functions of a cell's formula rather than its value, evaluated
-by the engine itself (``formulas`` raises on them)."""
+"""ISFORMULA, FORMULATEXT and CELL: functions of a cell (its formula, its place) rather than
+only its value, evaluated by the engine itself (``formulas`` raises on them)."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from addin.engine.parser import Call, Ref
 from addin.engine.values import VALUE, XlError
@@ -56,3 +58,56 @@ def formulatext(ev: Evaluator, node: Call) -> Any:
             text = _translate(text, cell.shared_master, (row, col))
         out.append("=" + re.sub(r"_xl(?:fn|ws)\.", "", text, flags=re.I))
     return Vec(out)
+
+
+def cell_info(ev: Evaluator, node: Call) -> Any:
+    """CELL(info_type, reference): "address", "col", "row", "contents" and "type" ("b" blank,
+    "l" text, "v" anything else) of the top-left cell of the reference (of the formula's own
+    cell when omitted); other info types are #VALUE!."""
+    from addin.engine.evaluator import Area, Vec, _pick, _rowwise
+    from addin.engine.references import col_letters, quote_sheet
+
+    if not 1 <= len(node.args) <= 2:
+        return XlError(VALUE, "CELL takes 1 or 2 arguments")
+    kinds = ev.evaluate(node.args[0])
+    if len(node.args) == 2:
+        areas = ev.areas(node.args[1])
+    else:
+        group = ev.group
+        areas = Vec(
+            Area(group.sheet, group.r1 + k, group.col, group.r1 + k, group.col) for k in ev.offsets
+        )
+
+    def one(kind: Any, area: Any) -> Any:
+        if isinstance(kind, np.ndarray):
+            kind = kind.flat[0] if kind.size else None
+        if type(kind) is XlError:
+            return kind
+        if type(area) is XlError:
+            return area
+        if not isinstance(kind, str) or type(area) is not Area:
+            return XlError(VALUE, "CELL needs an info type and a reference")
+        kind = kind.lower()
+        row, col = area.r1, area.c1
+        if kind == "row":
+            return float(row)
+        if kind == "col":
+            return float(col)
+        if kind == "address":
+            address = f"${col_letters(col)}${row}"
+            if area.sheet != ev.group.sheet:
+                return f"{quote_sheet(area.sheet)}!{address}"
+            return address
+        if kind in ("contents", "type"):
+            ev.book.ensure(area.sheet, row, col, row, col, ev.group)
+            value = ev.book.range_array(area.sheet, row, col, row, col)[0, 0]
+            if kind == "contents":
+                return value
+            if value is None:
+                return "b"
+            return "l" if isinstance(value, str) else "v"
+        return XlError(VALUE, f"CELL info type {kind!r} is not supported by the engine")
+
+    if _rowwise(kinds) or _rowwise(areas):
+        return Vec(one(_pick(kinds, k), _pick(areas, k)) for k in range(ev.n))
+    return one(kinds, areas)

@@ -13,7 +13,7 @@ import threading
 import zipfile
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,12 +58,13 @@ from addin.engine.references import (
     split_sheet,
 )
 from addin.engine.values import NAME, REF, XlError, clean
+from udfs.errors import CaseloadError
+from udfs.excel_dates import from_serial, serial
 
-EXCEL_EPOCH = datetime(1899, 12, 30)
 
-
-class WorkbookUnusable(ValueError):
-    """The file is missing or is not an .xlsx workbook."""
+class WorkbookUnusable(CaseloadError):
+    """The file is missing or is not an .xlsx workbook (a ``CaseloadError``: the command line
+    reports it as a file it cannot use)."""
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,7 @@ class Workbook:
             self._build_groups()
         else:
             if isinstance(value, datetime):
-                value = (value - EXCEL_EPOCH) / timedelta(days=1)
+                value = serial(value)
             self.inputs[sheet][(row, col)] = clean(value) if value != "" else None
             if had_formula:
                 del cells[(row, col)]
@@ -459,6 +460,7 @@ class Workbook:
     def range_array(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> np.ndarray:
         """Values of a rectangle (whole columns clipped to the used rows)."""
         grid = self.grids[sheet]
+        full = (r2 - r1 + 1) * (c2 - c1 + 1)
         if r2 >= MAX_ROW:
             r2 = max(grid.max_row, r1)
         if c2 >= 16384:
@@ -467,6 +469,7 @@ class Workbook:
         cached = self._range_cache.get(key)
         if cached is None:
             cached = self._range_cache[key] = grid.block(r1, c1, r2, c2)
+            criteria.note_clipped(cached, full)
         return cached
 
     def range_for_custom(self, ref: Ref) -> np.ndarray:
@@ -481,10 +484,10 @@ class Workbook:
             i, j = row - ref.r1, col - ref.c1
             if 0 <= i < array.shape[0] and 0 <= j < array.shape[1]:
                 value = array[i, j]
-                if type(value) is float:
+                if type(value) is float and value >= 0:
                     if out is None:
                         out = array.copy()
-                    out[i, j] = EXCEL_EPOCH + timedelta(days=value)
+                    out[i, j] = from_serial(value)
         return array if out is None else out
 
     def spill_extent(self, sheet: str, row: int, col: int) -> tuple[int, int] | None:

@@ -1,6 +1,8 @@
-"""Financial functions the engine implements itself: ACCRINT (``formulas`` counts the odd
+"""Financial functions the engine implements itself: MIRR, PMT, PV, FV and NPER (Excel's
+errors: a rate of -100% or less, any non-zero ``type``), and ACCRINT (``formulas`` counts the odd
 first period wrongly). Accrued interest is summed over the quasi-coupon periods that the
-accrual crosses, each day count divided by the period's normal length, as Excel documents."""
+accrual crosses, each day count divided by the period's normal length, with the departures
+from that documented rule that Excel's own results show (in ``ACCRINT``)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import math
 from datetime import date
 from typing import Any
 
-from addin.engine.functions import MISSING, date_number, from_serial, register
-from addin.engine.values import NUM, VALUE, ExcelError, to_bool, to_number
+from addin.engine.functions import MISSING, register
+from addin.engine.library.dates import date_number, from_serial
+from addin.engine.values import DIV0, NUM, VALUE, ExcelError, XlError, as_array, to_bool, to_number
 
 
 def _month_end(day: date) -> bool:
@@ -25,9 +28,10 @@ def _add_months(day: date, months: int, end_of_month: bool) -> date:
     return date(year, month + 1, last if end_of_month else min(day.day, last))
 
 
-def _days(start: date, end: date, basis: int) -> float:
+def _days(start: date, end: date, basis: int, to_period_end: bool = False) -> float:
     """Days from ``start`` to ``end`` under a day-count basis (0 US 30/360, 4 European
-    30/360, otherwise actual days)."""
+    30/360, otherwise actual days). ``to_period_end``: under US 30/360 an end on the 31st
+    counts as the 30th whatever the start (Excel's ACCRINT, settlement to coupon date)."""
     if basis in (0, 4):
         d1, d2 = start.day, end.day
         if basis == 0:
@@ -35,7 +39,7 @@ def _days(start: date, end: date, basis: int) -> float:
                 if end.month == 2 and _month_end(end):
                     d2 = 30
                 d1 = 30
-            if d2 == 31 and d1 >= 30:
+            if d2 == 31 and (d1 >= 30 or to_period_end):
                 d2 = 30
             if d1 == 31:
                 d1 = 30
@@ -66,10 +70,8 @@ def ACCRINT(
     basis: Any = MISSING,
     calc_method: Any = MISSING,
 ) -> float:
-    """Interest accrued on a security paying periodic interest, from ``issue`` (with
-    ``calc_method`` FALSE, from the first coupon date after issue when settlement is later)
-    to ``settlement``: whole quasi-coupon periods count 1, part periods their day count over
-    the period's normal length."""
+    """Interest accrued on a security paying periodic interest, from ``issue`` to
+    ``settlement``, counted over quasi-coupon periods as Excel counts it (see below)."""
     if frequency is MISSING:
         raise ExcelError(VALUE, "ACCRINT needs a frequency")
     start, first, end = _as_date(issue), _as_date(first_interest), _as_date(settlement)
@@ -84,27 +86,144 @@ def ACCRINT(
         raise ExcelError(NUM, "ACCRINT: issue is not before settlement")
     step = 12 // per_year
     end_of_month = _month_end(first)
-    # quasi-coupon dates around [start, end], anchored on the first interest date
-    dates = [first]
-    k = 0
+    # Excel's rule, read from its results: the quasi-coupon periods run back from an anchor,
+    # the first interest date or, when settlement is later, the first coupon date on or after
+    # settlement. Each period adds its days over its normal length, except that whole periods
+    # before the anchor's period count 1 (with calc_method FALSE: periods ending before the
+    # first interest date count 0, later ones their days); then the days from settlement to
+    # the anchor are taken off. Under Actual/actual the normal length of a period after the
+    # first interest date is that of the period ending at it.
+    anchor, k = first, 0
+    while anchor < end:
+        k += 1
+        anchor = _add_months(first, step * k, end_of_month)
+    dates = [anchor]
     while dates[0] > start:
-        k += 1
-        dates.insert(0, _add_months(first, -step * k, end_of_month))
-    k = 0
-    while dates[-1] < end:
-        k += 1
-        dates.append(_add_months(first, step * k, end_of_month))
-    if not from_issue:  # from the first coupon date after issue, when settlement is later
-        later = [day for day in dates if start < day < end]
-        if later:
-            start = later[0]
+        dates.insert(0, _add_months(first, step * (k - len(dates)), end_of_month))
+    first_length = None
     total = 0.0
     for left, right in zip(dates, dates[1:], strict=False):
-        a, b = max(left, start), min(right, end)
-        if a >= b:
-            continue
-        if a == left and b == right:
-            total += 1.0  # a whole quasi-coupon period
+        if right == first:
+            first_length = _period_length(left, right, day_basis, per_year)
+        if day_basis == 1 and right > first and first_length is not None:
+            length = first_length
         else:
-            total += _days(a, b, day_basis) / _period_length(left, right, day_basis, per_year)
+            length = _period_length(left, right, day_basis, per_year)
+        if right == anchor:
+            last_length = length
+            total += _days(max(left, start), right, day_basis, True) / length
+        elif left < start:
+            total += _days(start, right, day_basis) / length
+        elif from_issue:
+            total += 1.0
+        elif right >= first:
+            total += _days(left, right, day_basis, True) / length
+    total -= _days(end, anchor, day_basis, to_period_end=True) / last_length
     return face * yearly / per_year * total
+
+
+@register("MIRR")
+def MIRR(values: Any, finance_rate: Any, reinvest_rate: Any) -> float:
+    """The modified internal rate of return of cash flows at regular periods: the payments
+    (negative) discounted at ``finance_rate``, the receipts compounded at ``reinvest_rate``.
+    Blank cells and text in ranges are skipped; no receipts give -1, no payments #DIV/0!."""
+    flows: list[float] = []
+    for cell in as_array(values).ravel():
+        if type(cell) is XlError:
+            raise ExcelError(cell)
+        if type(cell) is float:
+            flows.append(cell)
+    finance, reinvest = to_number(finance_rate), to_number(reinvest_rate)
+    n = len(flows)
+    if not any(v < 0 for v in flows) or n < 2:
+        raise ExcelError(DIV0, "MIRR needs a payment and a receipt")
+    received = math.fsum(v * (1 + reinvest) ** (n - 1 - i) for i, v in enumerate(flows) if v > 0)
+    try:
+        paid = math.fsum(v / (1 + finance) ** i for i, v in enumerate(flows) if v < 0)
+    except ZeroDivisionError as exc:
+        raise ExcelError(DIV0) from exc
+    ratio = received / -paid
+    if ratio < 0:
+        raise ExcelError(NUM, "MIRR has no real root")
+    return ratio ** (1.0 / (n - 1)) - 1.0
+
+
+def _annuity_args(rate: Any, type_: Any) -> tuple[float, float]:
+    """(rate, 1 for payments at the start of each period): a rate of -100% or less is #NUM!;
+    any non-zero ``type`` means the start, as in Excel."""
+    r = to_number(rate)
+    if r <= -1:
+        raise ExcelError(NUM, "the rate must be more than -100%")
+    due = 0.0 if type_ is MISSING or type_ is None or to_number(type_) == 0 else 1.0
+    return r, due
+
+
+def _optional_number(value: Any) -> float:
+    return 0.0 if value is MISSING or value is None else to_number(value)
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ExcelError(NUM, "the result is too large")
+    return value
+
+
+@register("PMT", elementwise=True)
+def PMT(rate: Any, nper: Any, pv: Any, fv: Any = MISSING, type_: Any = MISSING) -> float:
+    """The payment per period of an annuity."""
+    r, due = _annuity_args(rate, type_)
+    n, present, future = to_number(nper), to_number(pv), _optional_number(fv)
+    if n == 0:
+        raise ExcelError(NUM, "PMT needs a number of periods")
+    if r == 0:
+        return -(present + future) / n
+    try:
+        growth = (1 + r) ** n
+        return _finite(-r * (present * growth + future) / ((1 + r * due) * (growth - 1)))
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM, str(exc)) from exc
+
+
+@register("PV", elementwise=True)
+def PV(rate: Any, nper: Any, pmt: Any, fv: Any = MISSING, type_: Any = MISSING) -> float:
+    """The present value of an annuity."""
+    r, due = _annuity_args(rate, type_)
+    n, payment, future = to_number(nper), to_number(pmt), _optional_number(fv)
+    if r == 0:
+        return -(future + payment * n)
+    try:
+        growth = (1 + r) ** n
+        return _finite(-(future + payment * (1 + r * due) * (growth - 1) / r) / growth)
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM, str(exc)) from exc
+
+
+@register("FV", elementwise=True)
+def FV(rate: Any, nper: Any, pmt: Any, pv: Any = MISSING, type_: Any = MISSING) -> float:
+    """The future value of an annuity."""
+    r, due = _annuity_args(rate, type_)
+    n, payment, present = to_number(nper), to_number(pmt), _optional_number(pv)
+    if r == 0:
+        return -(present + payment * n)
+    try:
+        growth = (1 + r) ** n
+        return _finite(-(present * growth + payment * (1 + r * due) * (growth - 1) / r))
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM, str(exc)) from exc
+
+
+@register("NPER", elementwise=True)
+def NPER(rate: Any, pmt: Any, pv: Any, fv: Any = MISSING, type_: Any = MISSING) -> float:
+    """The number of periods of an annuity."""
+    r, due = _annuity_args(rate, type_)
+    payment, present, future = to_number(pmt), to_number(pv), _optional_number(fv)
+    if r == 0:
+        if payment == 0:
+            raise ExcelError(NUM, "NPER of no payment at no interest")
+        return -(present + future) / payment
+    start = payment * (1 + r * due)
+    try:
+        ratio = (start - future * r) / (start + present * r)
+        return math.log(ratio) / math.log1p(r)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM, "NPER has no solution") from exc

@@ -1,4 +1,5 @@
-"""Maths functions the engine implements itself: TRUNC (``formulas`` hangs on a huge
+"""Maths functions the engine implements itself: ROUND, ROUNDUP, ROUNDDOWN, INT, ABS, MOD,
+SQRT, POWER, SUMSQ, AVERAGEA, TRUNC (``formulas`` hangs on a huge
 ``digits``), QUOTIENT, GCD, LCM and the FLOOR/CEILING family (Excel's sign rules, and
 multiples of a decimal significance computed as Excel does: ``FLOOR(7.1,0.1)`` is 71 × 0.1).
 The FLOOR/CEILING family is ``error_aware``: arguments are read in order, so a number that is
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from addin.engine.functions import MISSING, register
+from addin.engine.functions import MISSING, numeric_args, register
 from addin.engine.values import DIV0, NUM, VALUE, ExcelError, XlError, to_number
 
 
@@ -77,6 +78,8 @@ def _multiple(number: float, significance: float, up: bool) -> float:
     """``number`` rounded to a multiple of ``significance`` (non-zero): up (towards +inf) or
     down; a quotient within a relative 1e-12 of a whole number counts as that number."""
     quotient = number / significance
+    if not math.isfinite(quotient):
+        raise ExcelError(NUM, "too many multiples of the significance")
     nearest = round(quotient)
     if abs(quotient - nearest) <= 1e-12 * abs(quotient):
         quotient = nearest
@@ -147,3 +150,108 @@ def CEILING_MATH(number: Any, significance: Any = MISSING, mode: Any = MISSING) 
     n, s, m = to_number(number), abs(_optional(significance, 1.0)), _optional(mode, 0.0)
     away = n < 0 and m != 0
     return _multiple(n, s, not away) if s else 0.0
+
+
+@register("AVERAGEA")
+def AVERAGEA(*args: Any) -> float:
+    """The mean counting logicals (TRUE 1, FALSE 0) and text (0) in ranges, blank cells
+    skipped; typed-in arguments are coerced (text that is not a number: #VALUE!)."""
+    total, count = 0.0, 0
+    for arg in args:
+        if arg is MISSING:
+            continue
+        if isinstance(arg, np.ndarray):
+            for cell in arg.ravel():
+                if cell is None:
+                    continue
+                if type(cell) is XlError:
+                    raise ExcelError(cell)
+                total += cell if type(cell) is float else float(cell is True)
+                count += 1
+        else:
+            if type(arg) is XlError:
+                raise ExcelError(arg)
+            total += to_number(arg)
+            count += 1
+    if not count:
+        raise ExcelError(DIV0)
+    return total / count
+
+
+@register("SUMSQ")
+def SUMSQ(*args: Any) -> float:
+    """The sum of the squares (text, logicals and blanks in ranges skipped)."""
+    return math.fsum(x * x for x in numeric_args(args))
+
+
+def _round(number: float, digits: float, mode: str) -> float:
+    factor = 10.0 ** int(digits)
+    scaled = abs(number) * factor
+    scaled = round(scaled, 9)  # absorb binary noise (2.675 -> 267.49999999999997)
+    if mode == "half":
+        result = math.floor(scaled + 0.5)
+    elif mode == "up":
+        result = math.ceil(scaled)
+    else:
+        result = math.floor(scaled)
+    return math.copysign(result / factor, number) if result else 0.0
+
+
+@register("ROUND", elementwise=True)
+def ROUND(number: Any, digits: Any = 0.0) -> float:
+    return _round(to_number(number), to_number(digits), "half")
+
+
+@register("ROUNDUP", elementwise=True)
+def ROUNDUP(number: Any, digits: Any = 0.0) -> float:
+    return _round(to_number(number), to_number(digits), "up")
+
+
+@register("ROUNDDOWN", elementwise=True)
+def ROUNDDOWN(number: Any, digits: Any = 0.0) -> float:
+    return _round(to_number(number), to_number(digits), "down")
+
+
+@register("INT", elementwise=True)
+def INT(number: Any) -> float:
+    return float(math.floor(to_number(number)))
+
+
+@register("ABS", elementwise=True)
+def ABS(number: Any) -> float:
+    return abs(to_number(number))
+
+
+@register("MOD", elementwise=True)
+def MOD(number: Any, divisor: Any) -> float:
+    d = to_number(divisor)
+    if d == 0:
+        raise ExcelError(DIV0)
+    n = to_number(number)
+    return n - d * math.floor(n / d)
+
+
+@register("SQRT", elementwise=True)
+def SQRT(number: Any) -> float:
+    n = to_number(number)
+    if n < 0:
+        raise ExcelError(NUM)
+    return math.sqrt(n)
+
+
+@register("POWER", elementwise=True)
+def POWER(number: Any, power: Any) -> float:
+    return power_of(to_number(number), to_number(power))
+
+
+def power_of(base: float, exponent: float) -> float:
+    """``base ^ exponent`` with Excel's errors."""
+    if base == 0 and exponent < 0:
+        raise ExcelError(DIV0)
+    try:
+        result = base**exponent
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM) from exc
+    if isinstance(result, complex) or math.isinf(result):
+        raise ExcelError(NUM)
+    return result
