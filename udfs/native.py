@@ -543,14 +543,9 @@ def case_working_sheet(
         wanted = f"IF(ISNUMBER({cell}),{cell},{escaped(own)})"
         found = f"MATCH({wanted},{raw_ids},0)"
         earlier = f"{found}+{first - 1}"
-        # COUNTIF first (it ignores case, so it over-counts, never under-counts): the exact
-        # search below runs only for an id typed more than once; a criterion COUNTIF cannot
-        # take (over 255 characters) goes straight to the exact search
-        criterion = f'IF(ISNUMBER({cell}),{cell},"="&{escaped(own)})'
         return (
-            f'IF($A{r}="","",IF({own}="","",IF(IFERROR(COUNTIF({raw_ids},{criterion}),2)<2,"",'
-            f"IFERROR(IF(AND({earlier}<ROW(),EXACT(TRIM(INDEX({raw_ids},{found})&\"\"),{own})),"
-            f'N(INDEX($B$1:$B${last},{earlier})),""),""))))'
+            f'IF($A{r}="","",IF({own}="","",IFERROR(IF(AND({earlier}<ROW(),'
+            f'EXACT(TRIM(INDEX({raw_ids},{found})&""),{own})),N(INDEX($B$1:$B${last},{earlier})),""),"")))'
         )
 
     add("Repeats case of worker", duplicate_of, width=9)
