@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.tracker_io import open_workbook, read_raw_table
-from addin.xlsx_sheets import Text, add_sheets
+from addin.xlsx.sheets import Text, add_sheets
 from udfs.intake import Intake, read_tracker
 from udfs.model import Weighing, weigh
 from udfs.native import (

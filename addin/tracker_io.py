@@ -6,7 +6,7 @@ name. Percentage number formats, which calamine does not report, are read with o
 Workers column where they change the meaning (``reduction_pct``), from that sheet's XML
 only (the engine's package reader).
 
-A workbook is checked against the limits of ``addin.limits`` before calamine opens it, and any
+A workbook is checked against the limits of ``addin.xlsx.limits`` before calamine opens it, and any
 error a reader raises on a damaged part becomes ``TrackerUnusable`` naming the file and sheet.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import python_calamine as calamine
 
-from addin.engine.package import percent_cells
-from addin.limits import LimitError, check_package
+from addin.xlsx.limits import LimitError, check_package
+from addin.xlsx.parts import percent_cells
 from udfs.intake import RawTable, TrackerUnusable, canonical_header
 
 TABLES = ("Workers", "Cases")

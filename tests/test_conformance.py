@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 
 from addin.engine import Workbook, XlError
-from addin.engine.cached_values import xml_text
 from addin.engine.conformance import check_book, malformed_parts, run, same_value, summary
-from addin.engine.package import unescape
+from addin.xlsx.cached_values import xml_text
+from addin.xlsx.parts import unescape
 
 ROOT = Path(__file__).parent / "conformance"
 # In-scope match rates reached (rounded down): the suite fails if the engine falls below.

@@ -24,8 +24,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from addin import limits
 from addin.cli import main
+from addin.xlsx import limits
 from udfs import policy as policy_module
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

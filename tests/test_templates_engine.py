@@ -22,7 +22,7 @@ from addin.demo.build import RecalculatingWriter, engine_workbook, supervision_m
 from addin.demo.history import Month, service_history
 from addin.demo.service import SyntheticService, synthetic_service
 from addin.engine import Workbook, XlError
-from addin.engine.references import parse_cell
+from addin.xlsx.references import parse_cell
 from udfs.policy import load_policy
 from workbook_templates.builder import save_workbook
 from workbook_templates.catalogue import template_spec

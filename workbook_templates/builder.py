@@ -1,12 +1,12 @@
 """One builder for every template: a ``WorkbookSpec`` in, an .xlsx file out (openpyxl).
 
 openpyxl writes formulas without values and knows nothing of dynamic arrays, so after saving,
-the builder edits the sheet XML (with the engine's writer, ``addin.engine.cached_values``): each
+the builder edits the sheet XML (with the engine's writer, ``addin.xlsx.cached_values``): each
 formula cell gets its ``cached`` value (what Python computed for it), and a ``dynamic`` array
 formula gets the cell metadata (``cm``) that makes Excel 365 spill it, resizing as the tracker
 grows. Where every formula has its cached value, the workbook asks for no recalculation on
 load (a current ``calcId``, no ``fullCalcOnLoad``), so Excel keeps them. A spec with ``native``
-sheets gets them added as ``caseload attach`` adds them (``addin.xlsx_sheets``); their working
+sheets gets them added as ``caseload attach`` adds them (``addin.xlsx.sheets``); their working
 columns carry no cached values, so that workbook is recalculated in full on open.
 """
 
@@ -32,10 +32,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 
-from addin.engine.cached_values import SheetUpdates, Update, write_cached_values
-from addin.engine.references import parse_cell
 from addin.engine.values import XlError
-from addin.xlsx_sheets import add_sheets
+from addin.xlsx.cached_values import SheetUpdates, Update, write_cached_values
+from addin.xlsx.references import parse_cell
+from addin.xlsx.sheets import add_sheets
 from udfs.excel_dates import serial
 from workbook_templates.spec import Cell, Chart, Sheet, Table, Validation, WorkbookSpec
 

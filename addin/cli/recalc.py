@@ -56,9 +56,9 @@ def recalc(
     from addin.engine import Workbook, WorkbookUnusable
     from addin.engine.custom import allow_policy_files as allowing
     from addin.engine.custom import default_policy
-    from addin.limits import LimitError
     from addin.messages import say
     from addin.outputs import OutputError, atomic_output, check_output
+    from addin.xlsx.limits import LimitError
 
     if in_place and output is not None:
         fail("--in-place and -o cannot be used together")

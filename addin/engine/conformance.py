@@ -128,7 +128,7 @@ def application(path: Path) -> str:
 
 def _exclusions(path: Path, app: str) -> list[str]:
     out = []
-    from addin.engine.package import is_excel_application
+    from addin.xlsx.parts import is_excel_application
 
     if not is_excel_application(app):
         out.append(f"saved by {app.split('$')[0] or 'an unknown application'}")
@@ -156,7 +156,7 @@ def malformed_parts(path: Path) -> list[str]:
 
 def _expected_cells(book: Any) -> dict[str, dict[tuple[int, int], tuple[Any, str]]]:
     """Sheet -> (row, col) -> (Excel's stored value, formula) for every calculated cell."""
-    from addin.engine.references import parse_range
+    from addin.xlsx.references import parse_range
 
     out: dict[str, dict[tuple[int, int], tuple[Any, str]]] = {}
     for sheet in book.package.sheets:
@@ -179,8 +179,8 @@ def _expected_cells(book: Any) -> dict[str, dict[tuple[int, int], tuple[Any, str
 
 def check_book(path: Path, source: str, keep_mismatches: int = 0) -> BookResult:
     """Recalculate one book and compare it with Excel's stored values."""
-    from addin.engine.references import cell_address, quote_sheet
     from addin.engine.workbook import Workbook
+    from addin.xlsx.references import cell_address, quote_sheet
 
     result = BookResult(source=source, name=path.name)
     started = time.perf_counter()

@@ -37,7 +37,6 @@ from addin.engine.parser import (
     Unary,
     parse_formula,
 )
-from addin.engine.references import MAX_COL, MAX_ROW
 from addin.engine.values import (
     DIV0,
     NAME,
@@ -54,6 +53,7 @@ from addin.engine.values import (
     to_number,
     to_text,
 )
+from addin.xlsx.references import MAX_COL, MAX_ROW
 from udfs.excel_dates import serial
 
 if TYPE_CHECKING:

@@ -65,7 +65,7 @@ def cell_info(ev: Evaluator, node: Call) -> Any:
     "l" text, "v" anything else) of the top-left cell of the reference (of the formula's own
     cell when omitted); other info types are #VALUE!."""
     from addin.engine.evaluator import Area, Vec, _pick, _rowwise
-    from addin.engine.references import col_letters, quote_sheet
+    from addin.xlsx.references import col_letters, quote_sheet
 
     if not 1 <= len(node.args) <= 2:
         return XlError(VALUE, "CELL takes 1 or 2 arguments")

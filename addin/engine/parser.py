@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from addin.engine.references import MAX_COL, MAX_ROW, col_index
 from addin.engine.values import ERROR_CODES, XlError
+from addin.xlsx.references import MAX_COL, MAX_ROW, col_index
 
 
 class FormulaSyntaxError(ValueError):

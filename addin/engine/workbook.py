@@ -49,7 +49,8 @@ from addin.engine.parser import (
     row_shape,
     row_template,
 )
-from addin.engine.references import (
+from addin.engine.values import NAME, REF, XlError, clean
+from addin.xlsx.references import (
     MAX_ROW,
     cell_address,
     parse_cell,
@@ -57,7 +58,6 @@ from addin.engine.references import (
     quote_sheet,
     split_sheet,
 )
-from addin.engine.values import NAME, REF, XlError, clean
 from udfs.errors import CaseloadError
 from udfs.excel_dates import from_serial, serial
 

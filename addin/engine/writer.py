@@ -1,7 +1,7 @@
 """Writing the recalculated copy: the original package, every part copied untouched, except
 that sheet XML cells get their cached values (``<v>``), spilled cells are written as values,
 and spilling formulas become dynamic-array formulas (``t="array" ref=...`` with ``cm``). The
-XML editing itself is ``addin.engine.cached_values``; this module says what to write."""
+XML editing itself is ``addin.xlsx.cached_values``; this module says what to write."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from addin.engine.cached_values import METADATA_TYPE, SheetUpdates, Update, write_cached_values
-from addin.engine.package import relationships
-from addin.engine.references import range_address
+from addin.xlsx.cached_values import METADATA_TYPE, SheetUpdates, Update, write_cached_values
+from addin.xlsx.parts import relationships
+from addin.xlsx.references import range_address
 
 if TYPE_CHECKING:
     from addin.engine.workbook import Workbook

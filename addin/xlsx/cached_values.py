@@ -16,10 +16,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from addin.engine.package import ATTR_RE, CELL_RE, F_RE, R_ATTR_RE
-from addin.engine.references import cell_address, letters_index, parse_cell, range_address
 from addin.engine.values import XlError, number_text
-from addin.xlsx_sheets import set_full_calculation
+from addin.xlsx.parts import ATTR_RE, CELL_RE, F_RE, R_ATTR_RE
+from addin.xlsx.references import cell_address, letters_index, parse_cell, range_address
+from addin.xlsx.sheets import set_full_calculation
 
 ROW_RE = re.compile(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
 ROW_NUMBER_RE = re.compile(r'\br="(\d+)"')
