@@ -11,7 +11,7 @@ from udfs.capacity import capacities
 from udfs.intake import CASE_FIELDS
 from udfs.model import weigh
 from udfs.policy import PRESETS, preset
-from udfs.weights import case_weights
+from udfs.weights import case_weights, sibling_factors
 
 POLICY = preset("gateshead")
 CATEGORIES = list(POLICY.categories)
@@ -130,3 +130,35 @@ def test_capacity_scales_with_fte(team, role, fte_a, fte_b, months, reduction, n
     assert abs(high_a * fte_b - high_b * fte_a) < 1e-9
     assert abs(low_a * fte_b - low_b * fte_a) < 1e-9
     assert 0 <= low_a <= high_a
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-1, 3),  # worker code (-1 unallocated)
+            st.integers(-1, 4),  # family code (-1 blank)
+            st.sampled_from([0.5, 1.0, 1.25, 1.5, 0.375]),  # weight after steps 1-3
+            st.booleans(),  # awaiting closure
+            st.booleans(),  # eligible (not separately capped)
+        ),
+        max_size=40,
+    )
+)
+def test_sibling_rule_equals_a_case_by_case_reading_of_it(rows):
+    """Step 4 as policy-model.md states it, one family at a time: among the eligible cases of
+    one worker sharing a family, the heaviest counts in full (active before awaiting closure,
+    then the earlier row); the others count at the sibling factor."""
+    columns = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
+    worker, family = (np.array(c, dtype=int) for c in columns[:2])
+    weight = np.array(columns[2], dtype=float)
+    closing, eligible = (np.array(c, dtype=bool) for c in columns[3:])
+    got = sibling_factors(worker, family, weight, closing, eligible, 0.5)
+    expected = np.ones(len(rows))
+    for i, (w, f, _, _, ok) in enumerate(rows):
+        if w < 0 or f < 0 or not ok:
+            continue
+        group = [j for j, r in enumerate(rows) if r[0] == w and r[1] == f and r[4]]
+        first = min(group, key=lambda j: (-rows[j][2], rows[j][3], j))
+        expected[i] = 1.0 if i == first else 0.5
+    assert got.tolist() == expected.tolist()

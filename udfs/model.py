@@ -74,7 +74,11 @@ def family_codes(family_id: pd.Series | np.ndarray) -> np.ndarray:
     """Integer code per family id; -1 where blank (a family of one)."""
     codes, uniques = pd.factorize(np.asarray(family_id, dtype=object), use_na_sentinel=True)
     blank = np.flatnonzero(pd.isna(uniques) | (uniques == ""))
-    return np.where(np.isin(codes, blank), -1, codes)
+    if blank.size == 0:
+        return codes
+    renumber = np.arange(len(uniques))
+    renumber[blank] = -1
+    return np.where(codes >= 0, renumber[codes], -1)
 
 
 def weigh(

@@ -74,12 +74,15 @@ def sibling_factors(
     rows = np.flatnonzero(grouped)
     if rows.size == 0:
         return factors
-    order = np.lexsort((rows, closing[rows], -weight[rows], family_code[rows], worker_code[rows]))
-    ranked = rows[order]
-    same_group = (worker_code[ranked][1:] == worker_code[ranked][:-1]) & (
-        family_code[ranked][1:] == family_code[ranked][:-1]
-    )
-    factors[ranked[1:][same_group]] = sibling_factor
+    # only a family with two or more eligible cases can have a sibling: sort just those
+    rows = rows[np.bincount(family_code[rows])[family_code[rows]] > 1]
+    if rows.size == 0:
+        return factors
+    group = worker_code[rows].astype(np.int64) * (int(family_code.max()) + 1) + family_code[rows]
+    order = np.lexsort((rows, closing[rows], -weight[rows], group))
+    ranked_group = group[order]
+    same_group = ranked_group[1:] == ranked_group[:-1]
+    factors[rows[order][1:][same_group]] = sibling_factor
     return factors
 
 
