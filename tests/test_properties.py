@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from udfs.capacity import capacities
+from udfs.caps import distinct_pairs
 from udfs.intake import CASE_FIELDS
 from udfs.model import weigh
 from udfs.policy import PRESETS, preset
@@ -162,3 +163,18 @@ def test_sibling_rule_equals_a_case_by_case_reading_of_it(rows):
         first = min(group, key=lambda j: (-rows[j][2], rows[j][3], j))
         expected[i] = 1.0 if i == first else 0.5
     assert got.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 4), st.integers(-1, 6)), max_size=50))
+def test_families_per_worker_are_distinct_pairs_with_each_blank_its_own(rows):
+    """Families per worker: distinct family ids among the worker's cases, where each case with
+    a blank family (-1) is a family of its own and unallocated cases (-1) count for nobody."""
+    worker = np.array([w for w, _ in rows], dtype=np.int64)
+    family = np.array([f for _, f in rows], dtype=np.int64)
+    got = distinct_pairs(worker, family, 5)
+    expected = [
+        len({f for w, f in rows if w == n and f >= 0}) + sum(1 for w, f in rows if w == n and f < 0)
+        for n in range(5)
+    ]
+    assert got.tolist() == expected

@@ -14,11 +14,19 @@ def distinct_pairs(worker_code: np.ndarray, family_code: np.ndarray, n_workers: 
     held = worker_code >= 0
     workers = worker_code[held].astype(np.int64)
     families = family_code[held].astype(np.int64)
-    # a blank family is unique: give each its own key above every real family code
-    span = int(families.max(initial=-1)) + 1
-    families = np.where(families < 0, span + np.arange(len(families)), families)
-    keys = pd.unique(workers * (span + len(families)) + families)
-    return np.bincount(keys // (span + len(families)), minlength=n_workers)
+    # a blank family is a family of its own, and so is a family code held by one case only:
+    # both count once without hashing; only families of two or more cases need distinct pairs
+    real = families >= 0
+    shared = np.zeros(len(families), dtype=bool)
+    if real.any():
+        sizes = np.bincount(families[real])
+        shared[real] = sizes[families[real]] > 1
+    counts = np.bincount(workers[~shared], minlength=n_workers)
+    if shared.any():
+        span = int(families.max()) + 1
+        keys = pd.unique(workers[shared] * span + families[shared])
+        counts += np.bincount(keys // span, minlength=n_workers)
+    return counts
 
 
 def cap_counts(
