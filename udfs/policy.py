@@ -436,7 +436,7 @@ def policy_from_table(rows: Any) -> Policy:
         pairs.append((str(key).strip(), value))
     base = next((str(v).strip().lower() for k, v in pairs if k.lower() == "preset"), None)
     data = _preset_data(base or DEFAULT_PRESET)
-    preset_values = dict(_values(build_policy(data).model_dump(exclude_none=True)))
+    preset_values = dict(policy_table(preset(base or DEFAULT_PRESET)))  # validated once, cached
     references = dict(data["references"])
     for key, value in pairs:
         if key.lower() == "preset":
