@@ -206,7 +206,6 @@ def addin_lite(output: Path, wheel_url: str | None, no_wheel: bool) -> None:
 
     if wheel_url is not None and not wheel_url.lower().startswith("https://"):
         fail(f"--wheel-url {wheel_url!r}: Lite downloads from inside Excel, over https:// only")
-        return
     for path in write_lite_files(output, wheel_url, wheel=not no_wheel):
         click.echo(f"wrote {path}", err=True)
 

@@ -80,10 +80,8 @@ def recalc(
     except WorkbookUnusable as exc:
         cause = exc.__cause__
         fail(str(cause) if isinstance(cause, LimitError) else str(exc))
-        return
     except Exception as exc:  # a policy that cannot be read, for one
         fail(f"{book.name}: {str(exc) or type(exc).__name__}")
-        return
     try:
         if in_place:
             backup = _new_backup(book)

@@ -112,10 +112,8 @@ def map_command(tracker: Path, policy: str | None) -> None:
             )
     except (TrackerUnusable, MappingError) as exc:
         fail(str(exc))
-        return
     except Exception as exc:  # noqa: BLE001 - a reader's error on a damaged file: one line
         fail(f"{tracker.name}: cannot be read ({type(exc).__name__})")
-        return
     try:
         save_mapping(mapping, out, note)
     except FileExistsError:
@@ -184,10 +182,8 @@ def snapshot_command(
         stored = snapshot(db, month, batch.weighing, rules, [str(f) for f in files])
     except sqlite3.Error as exc:
         fail(f"{db}: not a history database ({exc})")
-        return
     except OSError as exc:
         fail(f"{db}: cannot be written ({exc.strerror or exc})")
-        return
     say(f"stored {stored} worker(s) for {month} in {db}")
     sys.exit(batch.exit_status)
 
@@ -278,10 +274,8 @@ def quarterly_command(quarter: str, output: Path, db: Path, policy: str | None) 
         trend = quarter_trend(db, quarter)
     except HistoryError as exc:
         fail(str(exc))
-        return
     except sqlite3.Error as exc:
         fail(f"{db}: not a history database ({exc})")
-        return
     try:
         if output.suffix.lower() == ".xlsx":
             write_report_xlsx(table, trend, output, quarter)
@@ -316,13 +310,10 @@ def gmt_review_command(quarter: str, output: Path, db: Path, policy: str | None)
             figures, _ = write_gmt_review(db, quarter, rules, temporary)
     except OutputError as exc:
         fail(str(exc))
-        return
     except HistoryError as exc:
         fail(str(exc))
-        return
     except sqlite3.DatabaseError as exc:
         fail(f"{db}: not a history database ({exc})")
-        return
     shown = ", ".join(figures.stored)
     say(f"wrote {output} (months: {shown})")
     for month in figures.missing:

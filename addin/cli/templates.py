@@ -69,7 +69,6 @@ def template(
         return
     if output is None:
         fail("-o/--output: the new file to write")
-        return
     suffix = ".xlsm" if xlsm else ".xlsx"
     if output.suffix.lower() != suffix:
         fail(f"{output}: the template must be written to an {suffix} file")
