@@ -46,6 +46,8 @@ class _Strict(BaseModel):
 
 
 class Band(_Strict):
+    """A range of children per FTE (a team's under-18 band): ``min`` at most ``max``."""
+
     min: float = Field(0.0, ge=0)
     max: float = Field(ge=0)
 
@@ -57,12 +59,17 @@ class Band(_Strict):
 
 
 class Placement(_Strict):
+    """Step 2's placement modifiers: what a distant or unstable placement adds."""
+
     distance_over_miles: float = Field(ge=0)
     distance_add: float = Field(ge=0)
     unstable_add: float = Field(ge=0)
 
 
 class Weights(_Strict):
+    """The case-weight steps: a weight per level 1-4, placement modifiers, the
+    awaiting-closure and sibling factors."""
+
     levels: dict[int, float]
     placement: Placement
     awaiting_closure_factor: float = Field(ge=0, le=1)
@@ -112,6 +119,8 @@ class Role(_Strict):
 
 
 class CapRule(_Strict):
+    """What a hard cap counts: cases or families, of its categories (or all)."""
+
     name: str
     categories: list[str] | Literal["all"]
     count: Literal["cases", "families"]
@@ -123,6 +132,8 @@ class CapRule(_Strict):
 
 
 class Team(_Strict):
+    """A team: its range in children per FTE, an optional under-18 band and its hard caps."""
+
     name: str
     min: float = Field(0.0, ge=0)
     max: float = Field(ge=0)

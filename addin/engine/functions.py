@@ -145,6 +145,8 @@ def numeric_args(args: tuple[Any, ...]) -> list[float]:
 
 
 def first_cell(value: Any) -> Any:
+    """The top-left value of an array argument (``#VALUE!`` for an empty one); a scalar as it
+    is."""
     if isinstance(value, np.ndarray):
         if value.size == 0:
             raise ExcelError(VALUE)
