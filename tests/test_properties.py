@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from udfs.capacity import capacities
-from udfs.caps import distinct_pairs
+from udfs.caps import distinct_pairs, family_pairs
 from udfs.intake import CASE_FIELDS
 from udfs.model import weigh
 from udfs.policy import PRESETS, preset
@@ -154,7 +154,7 @@ def test_sibling_rule_equals_a_case_by_case_reading_of_it(rows):
     worker, family = (np.array(c, dtype=int) for c in columns[:2])
     weight = np.array(columns[2], dtype=float)
     closing, eligible = (np.array(c, dtype=bool) for c in columns[3:])
-    got = sibling_factors(worker, family, weight, closing, eligible, 0.5)
+    got = sibling_factors(family_pairs(worker, family).pair, weight, closing, eligible, 0.5)
     expected = np.ones(len(rows))
     for i, (w, f, _, _, ok) in enumerate(rows):
         if w < 0 or f < 0 or not ok:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -9,34 +11,73 @@ from udfs.lookup import lookup
 from udfs.policy import Policy
 
 
+@dataclass(frozen=True)
+class FamilyPairs:
+    """The allocated cases' distinct (worker, family) pairs, numbered once for every family count.
+
+    ``pair``: per case, its pair number (-1 for an unallocated case or a blank family);
+    ``worker``: per pair number, its worker code (-1 for a number no case holds).
+    """
+
+    pair: np.ndarray
+    worker: np.ndarray
+
+
+def family_pairs(worker_code: np.ndarray, family_code: np.ndarray) -> FamilyPairs:
+    """Number the distinct (worker, family) pairs of the allocated cases with a family.
+
+    Nearly every family is held by one worker, so a family's pair with one chosen worker is
+    numbered as the family itself (no hashing); only a family's other workers are hashed.
+    """
+    paired = (worker_code >= 0) & (family_code >= 0)
+    pair = np.full(len(worker_code), -1, dtype=np.int64)
+    if not paired.any():
+        return FamilyPairs(pair, np.zeros(0, dtype=np.int64))
+    rows = np.flatnonzero(paired)
+    families = family_code[rows].astype(np.int64)
+    workers = worker_code[rows].astype(np.int64)
+    span = int(families.max()) + 1
+    chosen = np.full(span, -1, dtype=np.int64)
+    chosen[families] = workers  # any one of the family's workers will do
+    main = workers == chosen[families]
+    pair[rows[main]] = families[main]
+    if main.all():
+        return FamilyPairs(pair, chosen)
+    others, keys = pd.factorize(workers[~main] * span + families[~main])
+    pair[rows[~main]] = span + others
+    return FamilyPairs(pair, np.concatenate([chosen, keys // span]))
+
+
+def distinct_families(
+    worker_code: np.ndarray,
+    pairs: FamilyPairs,
+    n_workers: int,
+    among: np.ndarray | None = None,
+) -> np.ndarray:
+    """Distinct families per worker among the cases ``among`` selects (all cases when None);
+    a blank family is a family of its own."""
+    held = worker_code >= 0 if among is None else among & (worker_code >= 0)
+    alone = held & (pairs.pair < 0)
+    counts = np.bincount(worker_code[alone], minlength=n_workers)
+    seen = np.zeros(len(pairs.worker), dtype=bool)
+    seen[pairs.pair[held & ~alone]] = True
+    return counts + np.bincount(pairs.worker[seen], minlength=n_workers)
+
+
 def distinct_pairs(worker_code: np.ndarray, family_code: np.ndarray, n_workers: int) -> np.ndarray:
     """Distinct families per worker; a family code of -1 (blank) is a family of its own."""
-    held = worker_code >= 0
-    workers = worker_code[held].astype(np.int64)
-    families = family_code[held].astype(np.int64)
-    # a blank family is a family of its own, and so is a family code held by one case only:
-    # both count once without hashing; only families of two or more cases need distinct pairs
-    real = families >= 0
-    shared = np.zeros(len(families), dtype=bool)
-    if real.any():
-        sizes = np.bincount(families[real])
-        shared[real] = sizes[families[real]] > 1
-    counts = np.bincount(workers[~shared], minlength=n_workers)
-    if shared.any():
-        span = int(families.max()) + 1
-        keys = pd.unique(workers[shared] * span + families[shared])
-        counts += np.bincount(keys // span, minlength=n_workers)
-    return counts
+    return distinct_families(worker_code, family_pairs(worker_code, family_code), n_workers)
 
 
 def cap_counts(
     category: pd.Series,
     worker_code: np.ndarray,
-    family_code: np.ndarray,
+    pairs: FamilyPairs,
     n_workers: int,
     policy: Policy,
 ) -> dict[str, np.ndarray]:
-    """For every cap the policy defines, its count per worker (cases of every status)."""
+    """For every cap the policy defines, its count per worker (cases of every status);
+    ``pairs`` numbers the (worker, family) pairs (``family_pairs``)."""
     counts: dict[str, np.ndarray] = {}
     for key, rule in policy.caps.items():
         if rule.categories == "all":
@@ -46,7 +87,7 @@ def cap_counts(
         if rule.count == "cases":
             counts[key] = np.bincount(worker_code[mine & (worker_code >= 0)], minlength=n_workers)
         else:
-            counts[key] = distinct_pairs(worker_code[mine], family_code[mine], n_workers)
+            counts[key] = distinct_families(worker_code, pairs, n_workers, among=mine)
     return counts
 
 

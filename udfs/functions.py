@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from udfs.capacity import capacities, load_pct, team_range
+from udfs.caps import family_pairs
 from udfs.errors import CellError
 from udfs.escalation import escalation, months_over
 from udfs.excel_dates import from_serial
@@ -233,7 +234,7 @@ def CW_CASE_WEIGHT(
     workers = reader.ids("worker_id", required=False)
     worker_code = np.where(usable & (workers != ""), pd.factorize(workers)[0], -1)
     family_code = family_codes(reader.ids("family_id", required=False))
-    counted = counted_weights(cases, worker_code, family_code, rules)
+    counted = counted_weights(cases, family_pairs(worker_code, family_code).pair, rules)
     return _with_errors(np.where(usable, counted, 0.0), reader, "CW_CASE_WEIGHT")
 
 

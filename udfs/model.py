@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from udfs.capacity import capacities, load_pct, under_18_majority
-from udfs.caps import breaches, cap_counts, distinct_pairs
+from udfs.caps import breaches, cap_counts, distinct_families, family_pairs
 from udfs.lookup import coded
 from udfs.policy import Policy
 from udfs.status import worker_status
@@ -72,13 +72,11 @@ class Weighing:
 
 def family_codes(family_id: pd.Series | np.ndarray) -> np.ndarray:
     """Integer code per family id; -1 where blank (a family of one)."""
-    codes, uniques = pd.factorize(np.asarray(family_id, dtype=object), use_na_sentinel=True)
-    blank = np.flatnonzero(pd.isna(uniques) | (uniques == ""))
-    if blank.size == 0:
-        return codes
-    renumber = np.arange(len(uniques))
-    renumber[blank] = -1
-    return np.where(codes >= 0, renumber[codes], -1)
+    # a blank placed first is numbered 0, so every blank is -1 after the shift, with no scan
+    # of the distinct ids for blanks
+    ids = np.concatenate([np.array([""], dtype=object), np.asarray(family_id, dtype=object)])
+    codes, _ = pd.factorize(ids, use_na_sentinel=True)
+    return np.maximum(codes[1:] - 1, -1)
 
 
 def weigh(
@@ -97,12 +95,14 @@ def weigh(
     worker_code = pd.Index(workers["worker_id"]).get_indexer(cases["worker_id"])
     family_code = family_codes(cases["family_id"])
     category = coded(cases["category"])  # looked up a dozen times below: factorised once
-    counted = counted_weights(cases.assign(category=category), worker_code, family_code, policy)
+    closing = cases["status"].to_numpy() == AWAITING_CLOSURE
+    pairs = family_pairs(worker_code, family_code)
+    counted = counted_weights(cases.assign(category=category), pairs.pair, policy, closing=closing)
     held = worker_code >= 0
-    active = cases["status"].to_numpy() != AWAITING_CLOSURE
+    active = ~closing
 
     children = np.bincount(worker_code[held], minlength=n)
-    families = distinct_pairs(worker_code, family_code, n)
+    families = distinct_families(worker_code, pairs, n)
     weighted = np.bincount(worker_code[held], counted[held], minlength=n)
     weighted_active = np.bincount(worker_code[held & active], counted[held & active], minlength=n)
     under_18 = under_18_majority(worker_code, cases["age"].to_numpy(dtype=float), n)
@@ -115,7 +115,7 @@ def weigh(
         under_18,
         policy,
     )
-    counts = cap_counts(category, worker_code, family_code, n, policy)
+    counts = cap_counts(category, worker_code, pairs, n, policy)
     status = worker_status(
         weighted, capacity_min, capacity_max, children, workers["incomplete"].to_numpy(bool)
     )

@@ -30,10 +30,13 @@ def case_weights(
     distance_miles: pd.Series,
     placement_unstable: pd.Series,
     policy: Policy,
+    closing: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weight of each case after steps 1-3 (level, placement modifiers, awaiting closure).
 
     Separately capped categories get their weight here too; ``counted_weights`` leaves them out.
+    ``closing`` (``status == "awaiting_closure"``), when the caller has it, saves comparing
+    every status again.
     """
     levels = effective_levels(category, level, policy)
     by_level = np.full(5, np.nan)  # index = level (1-4): an integer index, no hashing
@@ -51,13 +54,13 @@ def case_weights(
     unstable = np.asarray(placement_unstable, dtype=bool)
     modifier = placement.distance_add * far + placement.unstable_add * unstable
     weight = level_weight + np.where(with_modifiers, modifier, 0.0)
-    closing = np.asarray(status) == AWAITING_CLOSURE
+    if closing is None:
+        closing = np.asarray(status) == AWAITING_CLOSURE
     return np.where(closing, weight * policy.weights.awaiting_closure_factor, weight)
 
 
 def sibling_factors(
-    worker_code: np.ndarray,
-    family_code: np.ndarray,
+    pair: np.ndarray,
     weight: np.ndarray,
     closing: np.ndarray,
     eligible: np.ndarray,
@@ -65,35 +68,49 @@ def sibling_factors(
 ) -> np.ndarray:
     """Step 4: 1.0 for the case that counts in full in its family, ``sibling_factor`` otherwise.
 
-    Among the eligible cases of one worker sharing a family code (>= 0), the heaviest counts in
-    full; on equal weights an active case before an awaiting-closure one, then the earlier row.
-    A family code of -1 (blank) or worker code of -1 (unallocated) is a family of one.
+    ``pair`` numbers each case's (worker, family) pair (``udfs.caps.family_pairs``; -1 for an
+    unallocated case or a blank family, a family of one). Among the eligible cases of one pair,
+    the heaviest counts in full; on equal weights an active case before an awaiting-closure
+    one, then the earlier row.
     """
     factors = np.ones(len(weight))
-    grouped = eligible & (family_code >= 0) & (worker_code >= 0)
-    rows = np.flatnonzero(grouped)
+    rows = np.flatnonzero(eligible & (pair >= 0))
     if rows.size == 0:
         return factors
-    # only a family with two or more eligible cases can have a sibling: sort just those
-    rows = rows[np.bincount(family_code[rows])[family_code[rows]] > 1]
+    size = np.bincount(pair[rows])
+    rows = rows[size[pair[rows]] > 1]  # only a pair of two or more cases has a sibling
     if rows.size == 0:
         return factors
-    group = worker_code[rows].astype(np.int64) * (int(family_code.max()) + 1) + family_code[rows]
-    order = np.lexsort((rows, closing[rows], -weight[rows], group))
-    ranked_group = group[order]
-    same_group = ranked_group[1:] == ranked_group[:-1]
-    factors[rows[order][1:][same_group]] = sibling_factor
+    # per pair, without sorting: the heaviest weight, then active before closing, then the
+    # first row; every other case of the pair is a sibling
+    group, heavy, ending = pair[rows], weight[rows], closing[rows]
+    top = np.full(len(size), -np.inf)
+    np.fmax.at(top, group, heavy)
+    best = heavy == top[group]
+    has_active = np.zeros(len(size), dtype=bool)
+    has_active[group[best & ~ending]] = True
+    best &= ~ending | ~has_active[group]
+    first = np.full(len(size), len(weight))
+    np.minimum.at(first, group[best], rows[best])
+    factors[rows[first[group] != rows]] = sibling_factor
     return factors
 
 
 def counted_weights(
-    cases: pd.DataFrame, worker_code: np.ndarray, family_code: np.ndarray, policy: Policy
+    cases: pd.DataFrame,
+    pair: np.ndarray,
+    policy: Policy,
+    closing: np.ndarray | None = None,
 ) -> np.ndarray:
     """What each case adds to its worker's ``weighted`` caseload after all four steps.
 
     ``cases`` holds the clean case columns (see ``udfs.intake``); separately capped categories
-    (fostering assessments, family finding, adopter assessments) add 0.
+    (fostering assessments, family finding, adopter assessments) add 0. ``pair`` numbers the
+    (worker, family) pairs as ``sibling_factors`` reads them; ``closing`` as in
+    ``case_weights``.
     """
+    if closing is None:
+        closing = cases["status"].to_numpy() == AWAITING_CLOSURE
     weight = case_weights(
         cases["category"],
         cases["level"],
@@ -101,12 +118,10 @@ def counted_weights(
         cases["distance_miles"],
         cases["placement_unstable"],
         policy,
+        closing,
     )
     in_range = ~separately_capped(cases["category"], policy)
-    closing = cases["status"].to_numpy() == AWAITING_CLOSURE
-    factors = sibling_factors(
-        worker_code, family_code, weight, closing, in_range, policy.weights.sibling_factor
-    )
+    factors = sibling_factors(pair, weight, closing, in_range, policy.weights.sibling_factor)
     return np.where(in_range, weight * factors, 0.0)
 
 
