@@ -159,43 +159,83 @@ def _dynamic_metadata(archive: zipfile.ZipFile, part: str | None) -> set[int]:
     return out
 
 
+# The usual cell, as Excel, openpyxl and LibreOffice write it: ``r`` first, then ``s``, then
+# ``t``, other attributes after, no namespace prefix. One match gives everything but the body.
+_USUAL_CELL_RE = re.compile(
+    r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?([^>]*?)(?:/>|>(.*?)</c>)', re.S
+)
+_INLINE_RE = re.compile(r"<is><t>([^<]*)</t></is>")
+
+
+def _cells(xml: str) -> list[tuple[str, str, str, str, str, str]]:
+    """Each cell as (column letters, row digits, style, type, other attributes, body).
+
+    A sheet whose every cell is the usual kind is read with one regular expression; any other
+    (prefixed tags, ``$`` in references, attributes in another order) cell by cell."""
+    usual = _USUAL_CELL_RE.findall(xml)
+    if (
+        "<sheetData" in xml
+        and len(usual) == xml.count("<c ")
+        and "<c>" not in xml
+        and "<c/>" not in xml
+        and not any('t="' in rest or 's="' in rest for *_, rest, _ in usual if rest)
+    ):
+        return usual
+    cells = []
+    for inside, body in CELL_RE.findall(xml):
+        where = R_ATTR_RE.search(inside)
+        style = S_ATTR_RE.search(inside)
+        kind = T_ATTR_RE.search(inside)
+        cells.append(
+            (
+                where.group(1).upper(),
+                where.group(2),
+                style.group(1) if style else "",
+                kind.group(1) if kind else "",
+                inside,
+                body,
+            )
+        )
+    return cells
+
+
 def _read_cells(xml: str, sheet: SheetData, strings: list[str], date_styles: set[int]) -> None:
     values, formulas = sheet.values, sheet.formulas
     masters: dict[str, tuple[int, int, str]] = {}
     max_row = max_col = 0
-    for inside, body in CELL_RE.findall(xml):
-        where = R_ATTR_RE.search(inside)
-        row, col = int(where.group(2)), letters_index(where.group(1))
+    for letters, digits, style, kind, rest, body in _cells(xml):
+        row, col = int(digits), letters_index(letters)
         key = (row, col)
         if row > max_row:
             max_row = row
         if col > max_col:
             max_col = col
-        if date_styles:
-            style = S_ATTR_RE.search(inside)
-            if style is not None and int(style.group(1)) in date_styles:
-                sheet.date_cells.add(key)
+        if date_styles and style and int(style) in date_styles:
+            sheet.date_cells.add(key)
         if not body:
             continue
-        kind_match = T_ATTR_RE.search(inside)
-        kind = kind_match.group(1) if kind_match else "n"
-        raw = V_RE.search(body)
         value: object = None
         if kind == "inlineStr":
-            parts = T_RE.findall(RPH_RE.sub("", body) if "rPh" in body else body)
-            value = unescape(parts[0] if len(parts) == 1 else "".join(parts))
-        elif raw is not None:
-            text = raw.group(1)
-            if kind == "s":
-                value = strings[int(text)]
-            elif kind in ("str", "e") or kind == "d":
-                value = unescape(text)
-                if kind == "e":
-                    value = XlError(value)
-            elif kind == "b":
-                value = text.strip() in ("1", "true")
+            plain = _INLINE_RE.fullmatch(body)
+            if plain is not None:
+                value = unescape(plain.group(1))
             else:
-                value = float(text) if text.strip() else None
+                parts = T_RE.findall(RPH_RE.sub("", body) if "rPh" in body else body)
+                value = unescape(parts[0] if len(parts) == 1 else "".join(parts))
+        else:
+            raw = V_RE.search(body)
+            if raw is not None:
+                text = raw.group(1)
+                if kind == "s":
+                    value = strings[int(text)]
+                elif kind in ("str", "e", "d"):
+                    value = unescape(text)
+                    if kind == "e":
+                        value = XlError(value)
+                elif kind == "b":
+                    value = text.strip() in ("1", "true")
+                else:
+                    value = float(text) if text.strip() else None
         formula = F_RE.search(body) if "<" in body and "f" in body else None
         if formula is not None:
             f_attrs = attrs(formula.group(1))
@@ -214,7 +254,7 @@ def _read_cells(xml: str, sheet: SheetData, strings: list[str], date_styles: set
             elif f_kind == "array":
                 cell.ref = f_attrs.get("ref")
                 cell.kind = "array"
-                if re.search(r"\bcm=\"", inside):
+                if re.search(r"\bcm=\"", rest):
                     cell.kind = "dynamic"
             if cell is not None and (cell.text or cell.shared_master):
                 formulas[key] = cell

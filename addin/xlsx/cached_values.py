@@ -21,9 +21,7 @@ from addin.xlsx.parts import ATTR_RE, CELL_RE, F_RE, R_ATTR_RE
 from addin.xlsx.references import cell_address, letters_index, parse_cell, range_address
 from addin.xlsx.sheets import set_full_calculation
 
-ROW_RE = re.compile(r"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
 ROW_NUMBER_RE = re.compile(r'\br="(\d+)"')
-SHEETDATA_RE = re.compile(r"<(?:\w+:)?sheetData\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?sheetData>)", re.S)
 DYNAMIC_ARRAY_METADATA = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -126,19 +124,33 @@ def _cell_xml(
     return f"<c {attrs}>{inside}</c>" if inside else f"<c {attrs}/>"
 
 
+_SHEETDATA_START_RE = re.compile(r"<((?:\w+:)?)sheetData\b[^>]*?(/?)>")
+_ROW_START_RE = re.compile(r"<()row\b([^>]*?)(/?)>")  # found by its literal "<row": fast
+_PREFIXED_ROW_START_RE = re.compile(r"<((?:\w+:)?)row\b([^>]*?)(/?)>")
+
+
 def patch_sheet(xml: str, updates: SheetUpdates, cm: str | None) -> str:
     """Sheet XML with the cells of ``updates`` rewritten (cells and rows it lacks are added in
-    order); ``cm`` is the cell metadata index written on formulas that spill."""
-    match = SHEETDATA_RE.search(xml)
-    if match is None:
-        return xml
-    body = match.group(1) or ""
-    pending = dict(updates)
-    pieces: list[str] = []
-    position = 0
+    order); ``cm`` is the cell metadata index written on formulas that spill.
 
+    Only rows with something to write are taken apart; the text between them is copied as
+    it is, so the cost follows the rows written, not the size of the sheet."""
+    start = _SHEETDATA_START_RE.search(xml)
+    if start is None:
+        return xml
+    prefix = start.group(1)
+    if start.group(2):  # <sheetData/>
+        body, end = "", start.end()
+    else:
+        close = xml.find(f"</{prefix}sheetData>", start.end())
+        if close < 0:
+            return xml
+        body, end = xml[start.end() : close], close + len(f"</{prefix}sheetData>")
+    pending = dict(updates)
     waiting = sorted(pending)
     cursor = 0
+    pieces: list[str] = []
+    position = 0
 
     def new_rows_before(limit: int | None) -> None:
         nonlocal cursor
@@ -153,65 +165,62 @@ def patch_sheet(xml: str, updates: SheetUpdates, cm: str | None) -> str:
             )
             pieces.append(f'<row r="{row}">{inner}</row>')
 
-    for row_match in ROW_RE.finditer(body):
-        row = int(ROW_NUMBER_RE.search(row_match.group(1)).group(1))
+    rows = _PREFIXED_ROW_START_RE if prefix else _ROW_START_RE
+    for row_match in rows.finditer(body):
+        row = int(ROW_NUMBER_RE.search(row_match.group(2)).group(1))
+        new_before = cursor < len(waiting) and waiting[cursor] < row
+        if not new_before and row not in pending:
+            continue  # nothing to write here: the row is copied with the text around it
         pieces.append(body[position : row_match.start()])
-        position = row_match.end()
+        position = row_match.start()
         new_rows_before(row)
         cells = pending.pop(row, None)
         if not cells:
-            pieces.append(row_match.group(0))
             continue
-        appended = _append_after_last(row_match, row, cells, cm)
-        if appended is not None:  # every cell to write lies right of the row's last cell
-            pieces.append(appended)
-            continue
-        out: list[str] = []
-        for cell_match in CELL_RE.finditer(row_match.group(2) or ""):
-            where = R_ATTR_RE.search(cell_match.group(1))
-            address = where.group(0)[3:-1]
-            col = letters_index(where.group(1))
-            for extra in sorted(c for c in cells if c < col):
-                out.append(_cell_xml(cell_address(row, extra), "", None, cells.pop(extra), cm))
-            update = cells.pop(col, None)
-            if update is None:
-                out.append(cell_match.group(0))
-            else:
-                out.append(_cell_xml(address, cell_match.group(1), cell_match.group(2), update, cm))
-        for extra in sorted(cells):
-            out.append(_cell_xml(cell_address(row, extra), "", None, cells[extra], cm))
-        start_tag = re.match(r"<(?:\w+:)?row\b[^>]*?(?=/?>)", row_match.group(0)).group(0)
-        pieces.append(f"{start_tag}>{''.join(out)}</row>")
+        start_tag = body[row_match.start() : row_match.end() - len(row_match.group(3)) - 1]
+        if row_match.group(3):  # <row .../>: no cells yet
+            inner, position = "", row_match.end()
+        else:
+            row_close = body.find(f"</{row_match.group(1)}row>", row_match.end())
+            inner = body[row_match.end() : row_close]
+            position = row_close + len(row_match.group(1)) + len("</row>")
+        closing = f"</{row_match.group(1)}row>"
+        pieces.append(f"{start_tag}>{_patched_cells(inner, row, cells, cm)}{closing}")
     pieces.append(body[position:])
     new_rows_before(None)
-    new_body = "".join(pieces)
-    whole = match.group(0)
-    tag = re.match(r"<(?:\w+:)?sheetData\b[^>]*?(?=/?>)", whole).group(0)
-    return xml[: match.start()] + f"{tag}>{new_body}</sheetData>" + xml[match.end() :]
+    tag = xml[start.start() : start.end() - len(start.group(2)) - 1]
+    return xml[: start.start()] + f"{tag}>{''.join(pieces)}</{prefix}sheetData>" + xml[end:]
 
 
 _LAST_CELL_RE = re.compile(r'<(?:\w+:)?c\b[^>]*?\br="\$?([A-Za-z]+)\$?\d+"')
 
 
-def _append_after_last(
-    row_match: re.Match[str], row: int, cells: dict[int, Update], cm: str | None
-) -> str | None:
-    """The row with ``cells`` added after its last cell, when they all lie right of it (a
-    spill down a new column: no cell of the row needs parsing); ``None`` otherwise."""
-    whole = row_match.group(0)
-    inner = row_match.group(2)
-    if inner is None or not whole.endswith("</row>"):
-        return None
-    start = inner.rfind("<c ")
-    if start < 0:
-        return None
-    found = _LAST_CELL_RE.match(inner, start)
-    if found is None or min(cells) <= letters_index(found.group(1)):
-        return None
-    added = "".join(
-        _cell_xml(cell_address(row, col), "", None, cells[col], cm) for col in sorted(cells)
-    )
-    return whole[: -len("</row>")] + added + "</row>"
+def _patched_cells(inner: str, row: int, cells: dict[int, Update], cm: str | None) -> str:
+    """A row's cells (the XML inside ``<row>``) with ``cells`` written into it."""
+    last = max(inner.rfind("<c "), inner.rfind(":c "))
+    found = _LAST_CELL_RE.match(inner, inner.rfind("<", 0, last + 1)) if last >= 0 else None
+    if last < 0 or (found is not None and min(cells) > letters_index(found.group(1))):
+        # every cell to write lies right of the row's last one (a spill down a new column):
+        # no cell of the row needs parsing
+        added = "".join(
+            _cell_xml(cell_address(row, col), "", None, cells[col], cm) for col in sorted(cells)
+        )
+        return inner + added
+    out: list[str] = []
+    for cell_match in CELL_RE.finditer(inner):
+        where = R_ATTR_RE.search(cell_match.group(1))
+        address = where.group(0)[3:-1]
+        col = letters_index(where.group(1))
+        for extra in sorted(c for c in cells if c < col):
+            out.append(_cell_xml(cell_address(row, extra), "", None, cells.pop(extra), cm))
+        update = cells.pop(col, None)
+        if update is None:
+            out.append(cell_match.group(0))
+        else:
+            out.append(_cell_xml(address, cell_match.group(1), cell_match.group(2), update, cm))
+    for extra in sorted(cells):
+        out.append(_cell_xml(cell_address(row, extra), "", None, cells[extra], cm))
+    return "".join(out)
 
 
 def _dimension(xml: str, max_row: int, max_col: int) -> str:
