@@ -280,3 +280,23 @@ def test_logicals_tocol_mode_mult_and_annuities(tmp_path: Path) -> None:
     ]
     assert book.get_range("C1:C4") == [["TRUE"], [1.0], ["c"], [None]]
     assert book.get_range("D1:D3") == [[1.0], [2.0], [None]]
+
+
+def test_substitute_instance_and_edate_range_errors_as_excel_gives_them(tmp_path: Path) -> None:
+    """SUBSTITUTE with an instance below 1 is #VALUE!; EDATE landing before 1900 or after 9999
+    is #NUM! (found while documenting the library: wrong text and a negative serial before)."""
+    book = _load(
+        tmp_path,
+        {
+            "A1": '=SUBSTITUTE("abc","b","X",0)',
+            "A2": '=SUBSTITUTE("abcb","b","X",2)',
+            "A3": "=EDATE(1,-12)",
+            "A4": "=EDATE(2958465,1)",
+            "A5": "=EDATE(45000,1)",
+        },
+    )
+    assert book.get("A1") == XlError("#VALUE!")
+    assert book.get("A2") == "abcX"
+    assert book.get("A3") == XlError("#NUM!")
+    assert book.get("A4") == XlError("#NUM!")
+    assert book.get("A5") == 45031.0

@@ -319,6 +319,7 @@ class Evaluator:
         raise FormulaSyntaxError(f"cannot evaluate {kind.__name__}")
 
     def reference(self, node: Ref) -> Any:
+        """A reference's value: one cell's value, or a range as an array (calculated first)."""
         sheet = self.book.sheet(node.sheet)
         if node.is_cell:
             if node.rel1:
@@ -384,6 +385,7 @@ class Evaluator:
         return book.range_array(area.sheet, area.r1, area.c1, area.r2, area.c2)
 
     def unary(self, node: Unary) -> Any:
+        """A prefix operator (``-``, ``+``, ``@`` implicit intersection) or the ``%`` suffix."""
         value = self.evaluate(node.operand)
         if node.op == "@":
             if _rowwise(value):
@@ -404,6 +406,7 @@ class Evaluator:
         return map_cells(one, value)
 
     def spill(self, node: SpillRef) -> Any:
+        """``A1#``: the range a dynamic-array formula at A1 spilled into; #REF! when none."""
         ref = node.ref
         extent = self.book.spill_extent(ref.sheet, ref.r1, ref.c1)
         if extent is None:
@@ -411,11 +414,14 @@ class Evaluator:
         return self.book.range_array(ref.sheet, ref.r1, ref.c1, *extent)
 
     def name(self, node: NameRef) -> Any:
+        """A defined name that is not a range: #NAME? with the reason (not supported)."""
         return XlError(NAME, f"name {node.name} is not supported by the engine")
 
     # --- calls -----------------------------------------------------------------------------
 
     def call(self, node: Call) -> Any:
+        """A function call: a lazy one (IF, CHOOSE, ...), a CW_ function, or the registry's
+        function on the evaluated arguments (row by row where an argument is row-wise)."""
         name = node.name
         if name in _SPECIAL:
             return _SPECIAL[name](self, node)
@@ -457,6 +463,7 @@ class Evaluator:
             return XlError(VALUE, f"{type(exc).__name__}: {exc}")
 
     def custom(self, node: Call) -> Any:
+        """A CW_ function: its arguments as the add-in takes them, its result as engine values."""
         function = custom.custom_functions().get(node.name)
         if function is None:
             return XlError(NAME, f"unknown function {node.name}")

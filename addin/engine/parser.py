@@ -261,25 +261,31 @@ class _Parser:
         self.ctx = context
 
     def peek(self, ahead: int = 0) -> tuple[str, str]:
+        """The token ``ahead`` places on, without taking it (the end token past the end)."""
         return self.tokens[min(self.at + ahead, len(self.tokens) - 1)]
 
     def take(self) -> tuple[str, str]:
+        """The current token, moving past it."""
         token = self.tokens[self.at]
         self.at += 1
         return token
 
     def expect(self, value: str) -> None:
+        """Take the next token, which must read ``value``; FormulaSyntaxError otherwise."""
         kind, text = self.take()
         if text != value:
             raise FormulaSyntaxError(f"expected {value!r}, found {text!r}")
 
     def parse(self) -> Node:
+        """The whole formula as one expression; FormulaSyntaxError if any token is left over."""
         node = self.expression(1)
         if self.peek()[0] != "end":
             raise FormulaSyntaxError(f"unexpected {self.peek()[1]!r}")
         return node
 
     def expression(self, min_level: int) -> Node:
+        """Binary operators binding at ``min_level`` or tighter, by precedence climbing (all
+        left-associative, ``^`` included, as in Excel)."""
         left = self.prefix()
         while True:
             kind, text = self.peek()
@@ -290,6 +296,8 @@ class _Parser:
             left = BinOp(text, left, self.expression(level + 1))
 
     def prefix(self) -> Node:
+        """Prefix -, + and @ (tighter than any binary operator, so -2^2 is 4 as in Excel), then a
+        primary and its postfix operators."""
         kind, text = self.peek()
         if kind == "op" and text in "-+@":
             self.take()
@@ -298,6 +306,8 @@ class _Parser:
         return self.postfix(self.primary())
 
     def postfix(self, node: Node) -> Node:
+        """``node`` followed by %, # (a spill reference, after a reference) and the range
+        operator :, as many as follow."""
         while True:
             kind, text = self.peek()
             if kind == "op" and text == "%":
@@ -313,6 +323,9 @@ class _Parser:
                 return node
 
     def range_with(self, left: Node, right: Node) -> Node:
+        """The range operator: two plain references become the smallest ``Ref`` holding both (on the
+        left's sheet); others a ``RangeOp`` when both sides may be references (INDEX, OFFSET,
+        INDIRECT), else FormulaSyntaxError."""
         if not isinstance(left, Ref) or not isinstance(right, Ref):
             for side in (left, right):
                 if not _may_be_reference(side):
@@ -329,6 +342,8 @@ class _Parser:
         )
 
     def primary(self) -> Node:
+        """A number (or whole-row range), text, error, 'Sheet'! reference, structured reference,
+        parenthesised expression, array constant or word."""
         kind, text = self.take()
         if kind == "num":
             rows = self.row_range(text, self.ctx.sheet)  # 1:3, 6:$7
@@ -369,6 +384,9 @@ class _Parser:
         return Ref(sheet, r1, 1, r2, MAX_COL, False, False)
 
     def word(self, text: str) -> Node:
+        """A word token: a whole-row range, Sheet! reference, function call (``_xlfn.`` and similar
+        prefixes dropped; ANCHORARRAY and SINGLE as # and @), table reference, TRUE/FALSE, cell or
+        whole-column range, else a defined name."""
         rows = self.row_range(text, self.ctx.sheet)
         if rows is not None:
             return rows
@@ -397,6 +415,8 @@ class _Parser:
         return self.name(text)
 
     def reference(self, sheet: str) -> Node:
+        """What follows ``sheet!``: a whole-row range, an error (Sheet!#REF!), a cell or
+        whole-column range, else a name scoped to that sheet."""
         kind, text = self.take()
         rows = self.row_range(text, sheet) if kind in ("num", "word") else None
         if rows is not None:  # Sheet!1:3
@@ -411,6 +431,8 @@ class _Parser:
         return node
 
     def cell_or_column(self, text: str, sheet: str) -> Ref | None:
+        """A cell (relative unless its row has $) or a whole-column range (A:C, taking its tokens)
+        on ``sheet``; ``None`` for other text."""
         match = _CELL.match(text)
         if match and col_index(match.group(2)) <= MAX_COL and int(match.group(4)) <= MAX_ROW:
             row, col = int(match.group(4)), col_index(match.group(2))
@@ -428,6 +450,9 @@ class _Parser:
         return None
 
     def name(self, text: str, sheet: str | None = None) -> Node:
+        """A defined name (sheet-scoped first, then workbook) parsed from its definition, a
+        reference made absolute; a table's name is its data; a definition the parser cannot read is
+        a ``NameRef``; an unknown name a #NAME? constant."""
         key_sheet = (sheet or self.ctx.sheet).casefold()
         upper = text.upper()
         definition = self.ctx.names.get((key_sheet, upper)) or self.ctx.names.get((None, upper))
@@ -444,6 +469,7 @@ class _Parser:
         return inner
 
     def arguments(self) -> list[Node]:
+        """Function arguments after ``(`` up to ``)``, an omitted one as ``Missing``."""
         args: list[Node] = []
         if self.peek() == ("op", ")"):
             self.take()
@@ -460,6 +486,8 @@ class _Parser:
                 raise FormulaSyntaxError(f"expected , or ) in arguments, found {text!r}")
 
     def array(self) -> Node:
+        """An array constant after ``{``: numbers (optionally negative), text, TRUE/FALSE and
+        errors, ``,`` between columns and ``;`` between rows; ragged rows are an error."""
         rows: list[list[Any]] = [[]]
         while True:
             sign = 1.0
@@ -492,6 +520,9 @@ class _Parser:
         return ArrayLit(array)
 
     def table_ref(self, table_name: str | None, spec: str) -> Node:
+        """A structured reference resolved to the table's current extent (``_resolve_table``); no
+        ``table_name``: the table holding the formula's cell. FormulaSyntaxError for an unknown
+        table."""
         if table_name is None:
             table = next(
                 (

@@ -29,29 +29,35 @@ from addin.engine.values import (
 
 @register("SUM")
 def SUM(*args: Any) -> float:
+    """Excel's SUM: numbers in ranges (text, logicals and blanks skipped; an error cell is the
+    result); typed-in arguments coerced, so text that is not a number is #VALUE!."""
     return math.fsum(numeric_args(args))
 
 
 @register("PRODUCT")
 def PRODUCT(*args: Any) -> float:
+    """Excel's PRODUCT, reading arguments as SUM does; 0 when there are no numbers."""
     numbers = numeric_args(args)
     return math.prod(numbers) if numbers else 0.0  # no numbers at all: 0, as Excel
 
 
 @register("MIN")
 def MIN(*args: Any) -> float:
+    """Excel's MIN, reading arguments as SUM does; 0 when there are no numbers."""
     numbers = numeric_args(args)
     return min(numbers) if numbers else 0.0
 
 
 @register("MAX")
 def MAX(*args: Any) -> float:
+    """Excel's MAX, reading arguments as SUM does; 0 when there are no numbers."""
     numbers = numeric_args(args)
     return max(numbers) if numbers else 0.0
 
 
 @register("AVERAGE")
 def AVERAGE(*args: Any) -> float:
+    """Excel's AVERAGE, reading arguments as SUM does; #DIV/0! when there are no numbers."""
     numbers = numeric_args(args)
     if not numbers:
         raise ExcelError(DIV0)
@@ -60,6 +66,7 @@ def AVERAGE(*args: Any) -> float:
 
 @register("MEDIAN")
 def MEDIAN(*args: Any) -> float:
+    """Excel's MEDIAN, reading arguments as SUM does; #NUM! when there are no numbers."""
     numbers = numeric_args(args)
     if not numbers:
         raise ExcelError(NUM)
@@ -68,6 +75,8 @@ def MEDIAN(*args: Any) -> float:
 
 @register("COUNT", error_aware=True)
 def COUNT(*args: Any) -> float:
+    """Excel's COUNT: number cells in ranges (errors not counted, not raised); a typed-in argument
+    counts when it coerces to a number ("5", TRUE)."""
     total = 0
     for arg in args:
         if isinstance(arg, np.ndarray):
@@ -83,16 +92,21 @@ def COUNT(*args: Any) -> float:
 
 @register("COUNTA", error_aware=True)
 def COUNTA(*args: Any) -> float:
+    """Excel's COUNTA: the non-empty values, errors and "" text included; omitted arguments are not
+    counted."""
     return float(sum(1 for c in cells(*args) if c is not None))
 
 
 @register("COUNTBLANK")
 def COUNTBLANK(values: Any) -> float:
+    """Excel's COUNTBLANK: cells that are empty or hold ""."""
     return float(sum(1 for c in cells(values) if c is None or c == ""))
 
 
 @register("SUMPRODUCT")
 def SUMPRODUCT(*arrays: Any) -> float:
+    """Excel's SUMPRODUCT: arrays of one shape (else #VALUE!), anything not a number counted as 0;
+    an error cell is the result."""
     shaped = [as_array(a) for a in arrays]
     if len({a.shape for a in shaped}) != 1:
         raise ExcelError(VALUE)
@@ -198,12 +212,18 @@ def _picked(values: Any, positions: Any) -> list[float]:
 @register("SUMIFS", error_aware=True)
 @over_criteria(_pair_criteria(1))
 def SUMIFS(sum_range: Any, *pairs: Any) -> float:
+    """Excel's SUMIFS: criteria ranges must have ``sum_range``'s shape (else #VALUE!), as must an
+    even count of (range, criterion) pairs; an error cell summed is the result. An array of criteria
+    gives an array of results."""
     return math.fsum(_picked(sum_range, _matching(pairs, as_array(sum_range))))
 
 
 @register("COUNTIFS", error_aware=True)
 @over_criteria(_pair_criteria(0))
 def COUNTIFS(*pairs: Any) -> float:
+    """Excel's COUNTIFS (ranges of one shape, else #VALUE!); with whole-column ranges, empty cells
+    past the used range count when every criterion matches a blank. An array of criteria gives an
+    array of results."""
     return float(len(_matching(pairs, None)) + _unseen_matching(pairs))
 
 
@@ -221,6 +241,7 @@ def _unseen_matching(pairs: tuple[Any, ...]) -> int:
 @register("AVERAGEIFS", error_aware=True)
 @over_criteria(_pair_criteria(1))
 def AVERAGEIFS(average_range: Any, *pairs: Any) -> float:
+    """Excel's AVERAGEIFS (ranges as SUMIFS); #DIV/0! when no number matches."""
     numbers = _picked(average_range, _matching(pairs, as_array(average_range)))
     if not numbers:
         raise ExcelError(DIV0)
@@ -230,6 +251,7 @@ def AVERAGEIFS(average_range: Any, *pairs: Any) -> float:
 @register("MAXIFS", error_aware=True)
 @over_criteria(_pair_criteria(1))
 def MAXIFS(max_range: Any, *pairs: Any) -> float:
+    """Excel's MAXIFS (ranges as SUMIFS); 0 when no number matches."""
     numbers = _picked(max_range, _matching(pairs, as_array(max_range)))
     return max(numbers) if numbers else 0.0
 
@@ -237,6 +259,7 @@ def MAXIFS(max_range: Any, *pairs: Any) -> float:
 @register("MINIFS", error_aware=True)
 @over_criteria(_pair_criteria(1))
 def MINIFS(min_range: Any, *pairs: Any) -> float:
+    """Excel's MINIFS (ranges as SUMIFS); 0 when no number matches."""
     numbers = _picked(min_range, _matching(pairs, as_array(min_range)))
     return min(numbers) if numbers else 0.0
 
@@ -244,6 +267,8 @@ def MINIFS(min_range: Any, *pairs: Any) -> float:
 @register("SUMIF", error_aware=True)
 @over_criteria(_criterion_second)
 def SUMIF(values: Any, criterion: Any, sum_range: Any = MISSING) -> float:
+    """Excel's SUMIF: a larger ``sum_range`` is cut to ``values``' shape from its top-left cell, a
+    smaller one is #VALUE! (Excel extends it). An array of criteria gives an array of results."""
     target = values if sum_range is MISSING else sum_range
     shape = as_array(values).shape
     target_array = as_array(target)
@@ -258,12 +283,16 @@ def SUMIF(values: Any, criterion: Any, sum_range: Any = MISSING) -> float:
 @register("COUNTIF", error_aware=True)
 @over_criteria(_criterion_second)
 def COUNTIF(values: Any, criterion: Any) -> float:
+    """Excel's COUNTIF (``COUNTIFS`` with one pair). An array of criteria gives an array of
+    results."""
     return COUNTIFS(values, criterion)
 
 
 @register("AVERAGEIF", error_aware=True)
 @over_criteria(_criterion_second)
 def AVERAGEIF(values: Any, criterion: Any, average_range: Any = MISSING) -> float:
+    """Excel's AVERAGEIF: ``average_range`` must have ``values``' shape (#VALUE! otherwise; Excel
+    resizes it); #DIV/0! when no number matches."""
     target = values if average_range is MISSING else average_range
     numbers = _picked(target, _matching((values, criterion), as_array(target)))
     if not numbers:

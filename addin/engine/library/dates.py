@@ -56,16 +56,21 @@ def date_parts(number: float) -> tuple[int, int, int]:
 
 @register("TODAY")
 def TODAY() -> float:
+    """Excel's TODAY: today's date (local clock) as a serial, no time."""
     return serial(date.today())
 
 
 @register("NOW")
 def NOW() -> float:
+    """Excel's NOW: the local date and time as a serial."""
     return serial(datetime.now())
 
 
 @register("DATE", elementwise=True)
 def DATE(year: Any, month: Any, day: Any) -> float:
+    """Excel's DATE: arguments truncated, a year below 1900 has 1900 added, months and days past
+    their range roll over; #NUM! for a year outside 0 .. 9999 or a result outside 0 .. 31 December
+    9999."""
     y, m, d = int(to_number(year)), int(to_number(month)), int(to_number(day))
     if not 0 <= y < 10000:
         raise ExcelError(NUM, "DATE takes years 0 to 9999")
@@ -82,16 +87,22 @@ def DATE(year: Any, month: Any, day: Any) -> float:
 
 @register("YEAR", elementwise=True)
 def YEAR(value: Any) -> float:
+    """Excel's YEAR of a serial (``date_parts``: 0 is 1900, #NUM! outside 0 .. 31 December 9999);
+    text is read as arithmetic reads it, so UK-style date text is #VALUE!."""
     return float(date_parts(to_number(value))[0])
 
 
 @register("MONTH", elementwise=True)
 def MONTH(value: Any) -> float:
+    """Excel's MONTH of a serial (``date_parts``: serial 0 is month 1, 60 is February); text as in
+    YEAR."""
     return float(date_parts(to_number(value))[1])
 
 
 @register("DAY", elementwise=True)
 def DAY(value: Any) -> float:
+    """Excel's DAY of a serial (``date_parts``: serial 0 is day 0, 60 is 29 February 1900); text as
+    in YEAR."""
     return float(date_parts(to_number(value))[2])
 
 
@@ -157,8 +168,12 @@ def DATEDIF(start: Any, end: Any, unit: Any) -> float:
 
 @register("EDATE", elementwise=True)
 def EDATE(start: Any, months: Any) -> float:
+    """Excel's EDATE: the date ``months`` (truncated) later, the day cut to the month's last; the
+    time is dropped. A negative start, or a result before 1900 or after 9999, is #NUM!."""
     day = from_serial(to_number(start))
     total = day.month - 1 + int(to_number(months))
     y, m = day.year + total // 12, total % 12 + 1
+    if not 1900 <= y <= 9999:
+        raise ExcelError(NUM, "EDATE's result is outside the years 1900-9999")
     last = (date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)).day
     return serial(date(y, m, min(day.day, last)))

@@ -14,6 +14,9 @@ from addin.engine.values import VALUE, ExcelError, XlError, as_array, to_bool, t
 
 @register("FILTER")
 def FILTER(values: Any, include: Any, if_empty: Any = MISSING) -> Any:
+    """Excel's FILTER: ``include`` is one column as tall as ``values`` (keeps rows) or one row as
+    wide (keeps columns), else #VALUE!; text in it is #VALUE!, a blank is FALSE; nothing kept is
+    ``if_empty``, or #CALC! without one."""
     array, keep = as_array(values), as_array(include)
     if keep.shape[1] == 1 and keep.shape[0] == array.shape[0]:
         rows = [i for i, c in enumerate(keep[:, 0]) if _include(c)]
@@ -40,6 +43,9 @@ def _include(cell: Any) -> bool:
 
 @register("UNIQUE")
 def UNIQUE(values: Any, by_col: Any = False, exactly_once: Any = False) -> Any:
+    """Excel's UNIQUE: the first of each distinct row (column with ``by_col``), or only those
+    occurring once with ``exactly_once``; text compared ignoring case, a blank as 0; #CALC! when
+    none is left."""
     array = as_array(values)
     columns = by_col is not MISSING and to_bool(by_col)
     once = exactly_once is not MISSING and to_bool(exactly_once)
@@ -111,6 +117,7 @@ def SEQUENCE(rows: Any, columns: Any = 1.0, start: Any = 1.0, step: Any = 1.0) -
 
 @register("TRANSPOSE")
 def TRANSPOSE(values: Any) -> Any:
+    """Excel's TRANSPOSE: rows become columns (a single value is a 1 x 1 array)."""
     return as_array(values).T.copy()
 
 

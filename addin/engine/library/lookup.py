@@ -25,16 +25,20 @@ from addin.engine.values import (
 
 @register("ROWS")
 def ROWS(values: Any) -> float:
+    """Excel's ROWS: the number of rows of an array (1 for a single value)."""
     return float(as_array(values).shape[0])
 
 
 @register("COLUMNS")
 def COLUMNS(values: Any) -> float:
+    """Excel's COLUMNS: the number of columns of an array (1 for a single value)."""
     return float(as_array(values).shape[1])
 
 
 @register("INDEX")
 def INDEX(values: Any, row: Any = MISSING, column: Any = MISSING) -> Any:
+    """Excel's INDEX: the cell at (``row``, ``column``); 0, blank or omitted for either gives the
+    whole column or row; one index into a single row picks a column; #REF! outside the array."""
     array = as_array(values)
     r = 0 if row is MISSING or row is None else int(to_number(row))
     c = 0 if column is MISSING or column is None else int(to_number(column))
@@ -115,6 +119,10 @@ def _sorted_position(
 
 @register("MATCH")
 def MATCH(value: Any, values: Any, match_type: Any = 1.0) -> float:
+    """Excel's MATCH: 1-based position in a single row or column (else #N/A); ``match_type`` 0 exact
+    (text ignores case, wildcards); positive, in ascending data, the first equal value (Excel may
+    give a later one) else the last smaller one; negative likewise with larger values in descending
+    data; #N/A when not found."""
     kind = 1 if match_type is MISSING else int(to_number(match_type))
     vector = _vector(values)
     value = first_cell(value)
@@ -129,6 +137,9 @@ def MATCH(value: Any, values: Any, match_type: Any = 1.0) -> float:
 
 @register("VLOOKUP")
 def VLOOKUP(value: Any, table: Any, column: Any, approximate: Any = True) -> Any:
+    """Excel's VLOOKUP: exact with ``approximate`` FALSE (text ignores case, wildcards), else (first
+    column ascending) the first equal value or the last smaller one; #VALUE! for a ``column`` below
+    1, #REF! past the table, #N/A when not found."""
     array = as_array(table)
     c = int(to_number(column))
     if c < 1:
@@ -152,6 +163,7 @@ def VLOOKUP(value: Any, table: Any, column: Any, approximate: Any = True) -> Any
 
 @register("HLOOKUP")
 def HLOOKUP(value: Any, table: Any, row: Any, approximate: Any = True) -> Any:
+    """Excel's HLOOKUP: VLOOKUP on the transposed table (``row`` counts rows)."""
     return VLOOKUP(value, as_array(table).T.copy(), row, approximate)
 
 
@@ -272,6 +284,8 @@ def _binary_position(value: Any, vector: np.ndarray, mode: int, descending: bool
 
 @register("XMATCH")
 def XMATCH(value: Any, lookup: Any, match_mode: Any = 0.0, search_mode: Any = 1.0) -> float:
+    """Excel's XMATCH: 1-based position through XLOOKUP's match and search modes; the lookup array
+    must be a single row or column (else #N/A)."""
     vector = _vector(lookup)
     position = XLOOKUP(
         value,

@@ -199,31 +199,38 @@ def _round(number: float, digits: float, mode: str) -> float:
 
 @register("ROUND", elementwise=True)
 def ROUND(number: Any, digits: Any = 0.0) -> float:
+    """Excel's ROUND: half away from zero to ``digits`` (truncated) places, after absorbing binary
+    noise (2.675 rounds to 2.68)."""
     return _round(to_number(number), to_number(digits), "half")
 
 
 @register("ROUNDUP", elementwise=True)
 def ROUNDUP(number: Any, digits: Any = 0.0) -> float:
+    """Excel's ROUNDUP: away from zero to ``digits`` (truncated) places."""
     return _round(to_number(number), to_number(digits), "up")
 
 
 @register("ROUNDDOWN", elementwise=True)
 def ROUNDDOWN(number: Any, digits: Any = 0.0) -> float:
+    """Excel's ROUNDDOWN: towards zero to ``digits`` (truncated) places."""
     return _round(to_number(number), to_number(digits), "down")
 
 
 @register("INT", elementwise=True)
 def INT(number: Any) -> float:
+    """Excel's INT: rounded down, towards minus infinity (INT(-1.5) is -2)."""
     return float(math.floor(to_number(number)))
 
 
 @register("ABS", elementwise=True)
 def ABS(number: Any) -> float:
+    """Excel's ABS."""
     return abs(to_number(number))
 
 
 @register("MOD", elementwise=True)
 def MOD(number: Any, divisor: Any) -> float:
+    """Excel's MOD: the remainder with the divisor's sign; #DIV/0! for a divisor of 0."""
     d = to_number(divisor)
     if d == 0:
         raise ExcelError(DIV0)
@@ -233,6 +240,7 @@ def MOD(number: Any, divisor: Any) -> float:
 
 @register("SQRT", elementwise=True)
 def SQRT(number: Any) -> float:
+    """Excel's SQRT; #NUM! for a negative number."""
     n = to_number(number)
     if n < 0:
         raise ExcelError(NUM)
@@ -241,6 +249,8 @@ def SQRT(number: Any) -> float:
 
 @register("POWER", elementwise=True)
 def POWER(number: Any, power: Any) -> float:
+    """Excel's POWER (``power_of``): #DIV/0! for 0 to a negative power, #NUM! for a complex or
+    overflowing result."""
     return power_of(to_number(number), to_number(power))
 
 

@@ -56,21 +56,26 @@ def CODE(text: Any) -> float:
 
 @register("LEN", elementwise=True)
 def LEN(text: Any) -> float:
+    """Excel's LEN: characters in the value as text (numbers as General format writes them)."""
     return float(len(to_text(text)))
 
 
 @register("UPPER", elementwise=True)
 def UPPER(text: Any) -> str:
+    """Excel's UPPER (Python's Unicode upper-casing)."""
     return to_text(text).upper()
 
 
 @register("LOWER", elementwise=True)
 def LOWER(text: Any) -> str:
+    """Excel's LOWER (Python's Unicode lower-casing)."""
     return to_text(text).lower()
 
 
 @register("TRIM", elementwise=True)
 def TRIM(text: Any) -> str:
+    """Excel's TRIM: spaces removed at both ends and runs of spaces inside cut to one; only the
+    space character counts, though text that is all whitespace gives ""."""
     return " ".join(to_text(text).split(" ")).strip() and " ".join(
         p for p in to_text(text).split(" ") if p
     )
@@ -78,6 +83,8 @@ def TRIM(text: Any) -> str:
 
 @register("LEFT", elementwise=True)
 def LEFT(text: Any, count: Any = 1.0) -> str:
+    """Excel's LEFT: the first ``count`` characters (truncated; default 1); #VALUE! for a negative
+    count."""
     n = 1 if count is MISSING else int(to_number(count))
     if n < 0:
         raise ExcelError(VALUE)
@@ -86,6 +93,8 @@ def LEFT(text: Any, count: Any = 1.0) -> str:
 
 @register("RIGHT", elementwise=True)
 def RIGHT(text: Any, count: Any = 1.0) -> str:
+    """Excel's RIGHT: the last ``count`` characters (truncated; default 1); #VALUE! for a negative
+    count."""
     n = 1 if count is MISSING else int(to_number(count))
     if n < 0:
         raise ExcelError(VALUE)
@@ -94,6 +103,8 @@ def RIGHT(text: Any, count: Any = 1.0) -> str:
 
 @register("MID", elementwise=True)
 def MID(text: Any, start: Any, count: Any) -> str:
+    """Excel's MID: ``count`` characters from ``start`` (1-based, both truncated); #VALUE! for a
+    start below 1 or a negative count."""
     s, n = int(to_number(start)), int(to_number(count))
     if s < 1 or n < 0:
         raise ExcelError(VALUE)
@@ -102,16 +113,23 @@ def MID(text: Any, start: Any, count: Any) -> str:
 
 @register("CONCATENATE", elementwise=True)
 def CONCATENATE(*args: Any) -> str:
+    """Excel's CONCATENATE: values joined as text; array arguments are taken cell by cell, giving an
+    array. No 32,767-character limit is applied."""
     return "".join(to_text(first_cell(a)) for a in args if a is not MISSING)
 
 
 @register("CONCAT")
 def CONCAT(*args: Any) -> str:
+    """Excel's CONCAT: every cell of every argument joined as text, ranges flattened by row; an
+    error cell is the result. No 32,767-character limit is applied."""
     return "".join(to_text(c) for c in cells(*args))
 
 
 @register("TEXTJOIN")
 def TEXTJOIN(delimiter: Any, ignore_empty: Any, *args: Any) -> str:
+    """Excel's TEXTJOIN: cells of the arguments joined with ``delimiter``, "" and blank ones left
+    out when ``ignore_empty``; ``delimiter`` is one value (an array of delimiters is not supported).
+    No 32,767-character limit is applied."""
     skip = to_bool(ignore_empty)
     parts = [to_text(c) for c in cells(*args)]
     return to_text(delimiter).join(p for p in parts if p or not skip)
@@ -119,11 +137,14 @@ def TEXTJOIN(delimiter: Any, ignore_empty: Any, *args: Any) -> str:
 
 @register("EXACT", elementwise=True)
 def EXACT(a: Any, b: Any) -> bool:
+    """Excel's EXACT: the two values as text are identical (case-sensitive)."""
     return to_text(a) == to_text(b)
 
 
 @register("VALUE", elementwise=True)
 def VALUE_(text: Any) -> float:
+    """Excel's VALUE: text read as arithmetic reads it (numbers, percentages, ISO dates, times); a
+    logical, or other text (a UK date included), is #VALUE!."""
     if isinstance(text, bool):
         raise ExcelError(VALUE, "VALUE of a logical")
     return to_number(text)
@@ -200,10 +221,14 @@ def SEARCH(find_text: Any, within: Any, start: Any = MISSING) -> float:
 
 @register("SUBSTITUTE", elementwise=True)
 def SUBSTITUTE(text: Any, old: Any, new: Any, instance: Any = MISSING) -> str:
+    """Excel's SUBSTITUTE: every ``old`` replaced, or only the ``instance``-th (case-sensitive);
+    an ``instance`` below 1 is #VALUE!."""
     source, find, replace = to_text(text), to_text(old), to_text(new)
     if instance is MISSING:
         return source.replace(find, replace) if find else source
     nth, start = int(to_number(instance)), -1
+    if nth < 1:
+        raise ExcelError(VALUE, "SUBSTITUTE's instance must be 1 or more")
     for _ in range(nth):
         start = source.find(find, start + 1)
         if start < 0:
