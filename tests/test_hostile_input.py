@@ -340,6 +340,28 @@ def test_the_cell_count_limit(tmp_path, monkeypatch, command):
     assert run.status == 2 and "200 rows x 100 columns" in run.stderr, run.stderr
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        b'<c r="A1"/><c r="XFD1048576"/>',
+        b'<x:c r="A1"/><x:c r="XFD1048576"/>',  # prefixed tags
+        b'<c r="A1"/><c r="$XFD$1048576"/>',  # $ in the reference
+        b'<c r="A1"/><c\nr="XFD1048576"/>',  # a newline after the tag name
+        b'<c r="A1"/><c s="1" r="XFD1048576"/>',  # r not first
+    ],
+)
+def test_a_far_cell_is_measured_however_the_cell_tag_is_written(cells):
+    """The quick reading of the usual sheet never hides a cell written another way."""
+    span = limits.sheet_span(b'<sheetData><row r="1">' + cells + b"</row></sheetData>")
+    assert (span.cells, span.rows, span.columns) == (2, 1_048_576, 16_384)
+
+
+def test_cells_without_references_follow_the_one_before():
+    row = b'<row r="1"><c r="A1"/>' + b"<c/>" * 30 + b"</row>"
+    span = limits.sheet_span(b"<sheetData>" + row + b"</sheetData>")
+    assert (span.cells, span.rows, span.columns) == (31, 1, 31)
+
+
 @pytest.mark.slow
 def test_a_zip_bomb_past_the_real_limit(tmp_path):
     book = hf.zip_bomb(tmp_path / "book.xlsx", inflated=limits.MAX_PART_BYTES + 1024 * 1024)

@@ -65,22 +65,41 @@ _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="\$?([A-Za-z]{1,3})\$?(\d+)"')
 
 
+_USUAL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+# a cell tag written any other way than ``<c r=...``: no space after the name, or a namespace
+# prefix (two patterns that start with a literal: fast to search)
+_UNSPACED_CELL = re.compile(rb"<c[>/\t\n\r]")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+
+
 def sheet_span(xml: bytes) -> SheetSpan:
     """Count a worksheet's cells and the rows and columns they span, as a reader places them:
     a ``<row>`` or ``<c>`` without ``r`` follows the one before.
 
-    The usual sheet, every cell with its reference, is measured from the references alone (a
-    regular-expression pass, fast on a large sheet); any other is walked tag by tag."""
+    The usual sheet, every cell written ``<c r="A1"`` (as Excel, openpyxl and LibreOffice write
+    them), is measured from the references alone with one simple pattern; a sheet whose cells
+    all have references is measured from them with a general one; any other is walked tag by
+    tag."""
+    refs = _USUAL_REF.findall(xml)
+    if (
+        len(refs) == xml.count(b"<c ")
+        and not _UNSPACED_CELL.search(xml)
+        and not _PREFIXED_CELL.search(xml)
+    ):
+        return _span_of(refs)
     refs = _CELL_REF.findall(xml)
     if len(refs) == len(_CELL_TAG.findall(xml)):
-        if not refs:
-            return SheetSpan(0, 0, 0)
-        rows = [int(number) for _, number in refs]
-        columns = [_letters(letters) for letters in {letters for letters, _ in refs}]
-        return SheetSpan(
-            len(refs), max(rows) - max(min(rows), 1) + 1, max(columns) - min(columns) + 1
-        )
+        return _span_of(refs)
     return _walked_span(xml)
+
+
+def _span_of(refs: list[tuple[bytes, bytes]]) -> SheetSpan:
+    """The span of cells given by their (column letters, row digits) references."""
+    if not refs:
+        return SheetSpan(0, 0, 0)
+    rows = [int(number) for _, number in refs]
+    columns = [_letters(letters) for letters in {letters for letters, _ in refs}]
+    return SheetSpan(len(refs), max(rows) - max(min(rows), 1) + 1, max(columns) - min(columns) + 1)
 
 
 def _walked_span(xml: bytes) -> SheetSpan:
