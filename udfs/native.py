@@ -254,8 +254,10 @@ def _flag(expression: str) -> str:
 
 
 def _one_of(word: str, spellings: Collection[str]) -> str:
-    """TRUE where ``word`` (lower-case text) is one of ``spellings``."""
-    return "OR(" + ",".join(f"{word}={text(s)}" for s in sorted(spellings)) + ")"
+    """TRUE where ``word`` (lower-case text) is one of ``spellings``: compared with an array
+    constant (``OR(w={"1","true"})``), so ``word`` is written and worked out once, not once
+    per spelling."""
+    return f"OR({word}={{" + ",".join(text(s) for s in sorted(spellings)) + "})"
 
 
 SCALARS = {
@@ -511,7 +513,7 @@ def case_working_sheet(
                 "status: unknown status",
             ),
             (f'{distance}="{NOT_A_NUMBER}"', "distance_miles: not a number"),
-            (f"AND(ISNUMBER({distance}),N({distance})<0)", "distance_miles: below 0"),
+            (f"N({distance})<0", "distance_miles: below 0"),  # N() of "" or "#" is 0
             (
                 f'{yes_no(c("placement_unstable", r))}="{NOT_A_NUMBER}"',
                 "placement_unstable: must be yes or no",
