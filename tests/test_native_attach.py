@@ -132,7 +132,7 @@ def test_libreoffice_sample_golden_and_random_trackers_equal_the_model(tmp_path)
 
 @needs_lo
 @pytest.mark.libreoffice
-def test_formulas_are_live_a_changed_fte_and_category_change_the_figures(tmp_path):
+def test_formulas_are_live_a_changed_fte_category_and_added_case_change_the_figures(tmp_path):
     workers = [["worker_id", "team", "role", "fte"], ["A", "AI", "SW", 1], ["B", "SGCP", "SW", 1]]
     cases = [["case_id", "worker_id", "family_id", "category"]]
     cases += [[f"c{n}", "A", f"f{n}", "CIN"] for n in range(10)]
@@ -153,6 +153,14 @@ def test_formulas_are_live_a_changed_fte_and_category_change_the_figures(tmp_pat
                     data,
                 )
                 assert count == 1
+                # a case typed below the last one (the headroom): counted with no new attach
+                added = (
+                    b'<row r="16"><c r="A16" t="inlineStr"><is><t>e0</t></is></c>'
+                    b'<c r="B16" t="inlineStr"><is><t>B</t></is></c>'
+                    b'<c r="C16" t="inlineStr"><is><t>new</t></is></c>'
+                    b'<c r="D16" t="inlineStr"><is><t>CIN</t></is></c></row>'
+                )
+                data = data.replace(b"</sheetData>", added + b"</sheetData>")
             target.writestr(item, data)
     [recalculated] = recalculate_many([edited], tmp_path / "lo")
     rows = caseload_rows(recalculated)
@@ -161,8 +169,10 @@ def test_formulas_are_live_a_changed_fte_and_category_change_the_figures(tmp_pat
     # A: nine CIN cases (level 2: 1.0) and one in care proceedings (level 4: 1.5)
     assert rows[1][RESULT_COLUMNS.index("weighted")] == pytest.approx(10.5)
     assert rows[1][RESULT_COLUMNS.index("status")] == "over"  # 10.5 wu > 9
-    # B: four CP children of one family: 1.25 + 3 x 0.625, one family, cp_families 1
-    assert rows[2][RESULT_COLUMNS.index("weighted")] == pytest.approx(3.125)
+    # B: four CP children of one family: 1.25 + 3 x 0.625, and the added CIN case (1.0)
+    assert rows[2][RESULT_COLUMNS.index("weighted")] == pytest.approx(4.125)
+    assert rows[2][RESULT_COLUMNS.index("children")] == 5
+    assert rows[2][RESULT_COLUMNS.index("families")] == 2
 
 
 def test_a_policy_value_starting_with_equals_stays_text(tmp_path):

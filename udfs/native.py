@@ -533,8 +533,9 @@ def case_working_sheet(
     add(
         "Next case of worker",
         lambda r: (
-            f'IF(N($B{r})=0,"",IFERROR(ROW()+MATCH($B{r},'
-            f'{inside(f"$B$1:$B${last + 1}", "ROW()+1", str(last + 1))},0),0))'
+            # the search stops at the last row in use, not at the end of the headroom
+            f'IF(N($B{r})=0,"",IF(ROW()>={CASES_IN_USE},0,IFERROR(ROW()+MATCH($B{r},'
+            f'{inside(f"$B$1:$B${last + 1}", "ROW()+1", CASES_IN_USE)},0),0)))'
         ),
         width=9,
     )
