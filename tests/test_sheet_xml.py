@@ -59,7 +59,10 @@ def test_a_sheet_read_the_usual_way_and_cell_by_cell_gives_the_same_cells(tmp_pa
 
     expected = _cells(usual)
     assert expected[0][(2, 3)] == "a & b" and expected[1] == {(2, 5): "B2*2", (3, 5): "B3*2"}
-    for name, change in (("reordered", reorder), ("prefixed", prefix)):
+    def unspaced(xml: str) -> str:  # a newline after the tag name: the general reader
+        return xml.replace('<c r="B', '<c\nr="B')
+
+    for name, change in (("reordered", reorder), ("prefixed", prefix), ("unspaced", unspaced)):
         other = _rewritten(usual, tmp_path / f"{name}.xlsx", change)
         assert _cells(other) == expected, name
 

@@ -27,6 +27,7 @@ from addin.xlsx.parts import (
     attrs,
     date_styles,
     is_excel_application,
+    only_usual_cells,
     read_part,
     relationships,
     shared_strings,
@@ -173,12 +174,8 @@ def _cells(xml: str) -> list[tuple[str, str, str, str, str, str]]:
     A sheet whose every cell is the usual kind is read with one regular expression; any other
     (prefixed tags, ``$`` in references, attributes in another order) cell by cell."""
     usual = _USUAL_CELL_RE.findall(xml)
-    if (
-        "<sheetData" in xml
-        and len(usual) == xml.count("<c ")
-        and "<c>" not in xml
-        and "<c/>" not in xml
-        and not any('t="' in rest or 's="' in rest for *_, rest, _ in usual if rest)
+    if only_usual_cells(xml, len(usual)) and not any(
+        't="' in rest or 's="' in rest for *_, rest, _ in usual if rest
     ):
         return usual
     cells = []

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from addin.xlsx.parts import only_usual_cells
 from udfs.errors import CaseloadError
 
 MAX_PART_BYTES = 128 * 1024 * 1024
@@ -66,10 +67,6 @@ _CELL_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br="\$?([A-Za-z]{1,3}
 
 
 _USUAL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
-# a cell tag written any other way than ``<c r=...``: no space after the name, or a namespace
-# prefix (two patterns that start with a literal: fast to search)
-_UNSPACED_CELL = re.compile(rb"<c[>/\t\n\r]")
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")
 
 
 def sheet_span(xml: bytes) -> SheetSpan:
@@ -81,11 +78,7 @@ def sheet_span(xml: bytes) -> SheetSpan:
     all have references is measured from them with a general one; any other is walked tag by
     tag."""
     refs = _USUAL_REF.findall(xml)
-    if (
-        len(refs) == xml.count(b"<c ")
-        and not _UNSPACED_CELL.search(xml)
-        and not _PREFIXED_CELL.search(xml)
-    ):
+    if only_usual_cells(xml, len(refs)):
         return _span_of(refs)
     refs = _CELL_REF.findall(xml)
     if len(refs) == len(_CELL_TAG.findall(xml)):

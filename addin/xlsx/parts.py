@@ -24,6 +24,10 @@ REL_RE = re.compile(r"<Relationship\b([^>]*)/?>")
 R_ATTR_RE = re.compile(r'\br="\$?([A-Za-z]+)\$?(\d+)"')
 S_ATTR_RE = re.compile(r'\bs="(\d+)"')
 T_ATTR_RE = re.compile(r'\bt="(\w+)"')
+# a cell tag written any other way than ``<c r=...``: no space after the name, or a namespace
+# prefix (each pattern starts with a literal: fast to search)
+_UNSPACED_CELL = {str: re.compile(r"<c[>/\t\n\r]"), bytes: re.compile(rb"<c[>/\t\n\r]")}
+_PREFIXED_CELL = {str: re.compile(r":c[\s/>]"), bytes: re.compile(rb":c[\s/>]")}
 DATE_FORMAT_IDS = set(range(14, 23)) | {45, 46, 47}
 PERCENT_FORMAT_IDS = {9, 10}
 
@@ -159,3 +163,18 @@ def is_date_format(code: str) -> bool:
     """Whether a number format code shows a date or time."""
     code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
     return bool(re.search(r"[dmyhs]", code, re.I)) and "General" not in code
+
+
+def only_usual_cells(xml: str | bytes, found: int) -> bool:
+    """Whether the ``found`` cells a pattern for ``<c r="A1"`` matched are all the sheet's
+    cells: as many as its ``<c `` tags, and no cell tag written another way (no space after the
+    name, or a namespace prefix). The readers' quick path for the usual sheet, as Excel,
+    openpyxl and LibreOffice write it, rests on this test; any other sheet is read the slow,
+    general way."""
+    tags = xml.count(b"<c ") if isinstance(xml, bytes) else xml.count("<c ")
+    kind = type(xml)
+    return (
+        found == tags
+        and not _UNSPACED_CELL[kind].search(xml)
+        and not _PREFIXED_CELL[kind].search(xml)
+    )
