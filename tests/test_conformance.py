@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-import openpyxl
 import pytest
+from engine_books import one_sheet_book
 
 from addin.engine import Workbook, XlError
 from addin.engine.conformance import check_book, malformed_parts, run, same_value, summary
@@ -37,16 +37,6 @@ def _excel_saved(path: Path) -> Path:
                 )
             target.writestr(info, data)
     return patched
-
-
-def _book(tmp_path: Path, cells: dict[str, object], name: str = "book.xlsx") -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for address, value in cells.items():
-        sheet[address] = value
-    path = tmp_path / name
-    book.save(path)
-    return path
 
 
 # --- the suite -------------------------------------------------------------------------------
@@ -109,7 +99,7 @@ def test_xml_text_round_trips(text: str) -> None:
 
 def test_control_characters_are_written_as_excel_does(tmp_path: Path) -> None:
     cells = {"A1": '=CHAR(1)&"a"', "A2": '="_x"&"0041_"', "A3": "=CHAR(7)"}
-    path = _book(tmp_path, cells)
+    path = one_sheet_book(tmp_path, cells)
     book = Workbook.load(path)
     out = book.save_copy(tmp_path / "out.xlsx")
     assert malformed_parts(out) == []
@@ -130,7 +120,7 @@ def test_legacy_formula_takes_its_own_row(tmp_path: Path) -> None:
     cells: dict[str, object] = {f"A{r}": float(r * 10) for r in range(1, 6)}
     cells.update({"B2": "=A1:A5*2", "B3": "=A1:A5*2", "B4": "=LEN(A1:A5)", "B7": "=A1:A5"})
     cells.update({"C9": 1.0, "D9": 2.0, "E9": 3.0, "D10": "=C9:E9+1", "B11": "=SUM(A1:A5)"})
-    path = _excel_saved(_book(tmp_path, cells))
+    path = _excel_saved(one_sheet_book(tmp_path, cells))
     book = Workbook.load(path)
     assert book.get("B2") == 40.0
     assert book.get("B3") == 60.0
@@ -145,7 +135,7 @@ def test_formulas_of_other_writers_still_spill(tmp_path: Path) -> None:
     """openpyxl-made books (the templates) keep dynamic-array behaviour."""
     cells: dict[str, object] = {f"A{r}": float(r) for r in range(1, 4)}
     cells["C1"] = "=A1:A3*2"
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     assert book.get_range("C1:C3") == [[2.0], [4.0], [6.0]]
 
 
@@ -154,7 +144,7 @@ def test_explicit_intersection_and_anchorarray(tmp_path: Path) -> None:
     cells["B2"] = "=_xlfn.SINGLE(A1:A3)*10"
     cells["D1"] = "=_xlfn.SEQUENCE(3)"
     cells["E1"] = "=SUM(_xlfn.ANCHORARRAY(D1))"
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     assert book.get("B2") == 20.0
     assert book.get("E1") == 6.0
 
@@ -181,7 +171,7 @@ def test_functions_found_wrong_by_the_suite(tmp_path: Path) -> None:
         "A15": "=SUM($1:$1)",
         "B1": 5.0,
     }
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     got = [book.get(f"A{r}") for r in range(1, 16)]
     assert got[0:4] == ["1111111111", "FFFFFFFFE7", XlError("#NUM!"), "0010"]
     assert got[4] == 7.1000000000000005  # 71 x 0.1, as Excel stores it
@@ -195,7 +185,7 @@ def test_functions_found_wrong_by_the_suite(tmp_path: Path) -> None:
 def test_sort_puts_errors_after_logicals_and_blanks_last(tmp_path: Path) -> None:
     cells: dict[str, object] = {"A1": 3.0, "A2": "b", "A3": "=NA()", "A4": True, "A5": "a"}
     cells.update({"A7": 1.0, "C1": "=_xlfn.SORT(A1:A7)", "D1": "=_xlfn.SORT(A1:A7,1,-1)"})
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     ascending = [row[0] for row in book.get_range("C1:C7")]
     descending = [row[0] for row in book.get_range("D1:D7")]
     assert ascending == [1.0, 3.0, "a", "b", True, XlError("#N/A"), 0.0]
@@ -217,7 +207,7 @@ def test_database_functions(tmp_path: Path) -> None:
         "H4": "=DAVERAGE(A1:C5,\"Height\",E1:E2)",
         "H5": "=DMAX(A1:C5,\"Nope\",E1:E2)",
     })  # fmt: skip
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     assert [book.get(f"H{r}") for r in range(1, 6)] == [
         23.0,
         2.0,
@@ -233,7 +223,7 @@ def test_runs_that_read_each_other_are_not_a_cycle(tmp_path: Path) -> None:
     for r in range(2, 6):
         cells[f"C{r}"] = f"=D{r - 1}+C{r - 1}"
         cells[f"D{r}"] = f"=100-C{r}"
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     book.calculate()
     assert book.circular == []
     assert [row[0] for row in book.get_range("C1:C5")] == [0.0, 100.0, 100.0, 100.0, 100.0]
@@ -262,7 +252,7 @@ def test_xlookup_modes_and_formula_functions(tmp_path: Path) -> None:
         "D10": '=TEXT(1/3,"General")',
         "D11": '=TEXT(-0.001,"0.0")',
     })  # fmt: skip
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     assert [book.get(f"D{r}") for r in range(1, 12)] == [
         "c",
         "b",
@@ -285,7 +275,7 @@ def test_accrint_counts_whole_quasi_coupon_periods(tmp_path: Path) -> None:
         "A3": "=ACCRINT(DATE(2007,3,1),DATE(2008,8,31),DATE(2008,5,1),0.1,1000,2,0,FALSE)",
         "A4": "=ACCRINT(DATE(2008,5,1),DATE(2008,8,31),DATE(2008,3,1),0.1,1000,2,0)",
     }
-    book = Workbook.load(_book(tmp_path, cells))
+    book = Workbook.load(one_sheet_book(tmp_path, cells))
     assert book.get("A1") == pytest.approx(16.666666666666668)  # Microsoft's example
     assert book.get("A2") == pytest.approx(116.94444444444446)  # as Excel stored it
     assert book.get("A3") == pytest.approx(66.94444444444446)

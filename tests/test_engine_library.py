@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
+from engine_books import calculated
 
 from addin.engine import Workbook, XlError
 from addin.engine import functions as engine_functions
@@ -17,25 +17,13 @@ from addin.engine.workbook import WorkbookUnusable
 from udfs import excel_dates
 from udfs.errors import CaseloadError
 
-
-def _load(tmp_path: Path, cells: dict[str, object]) -> Workbook:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Sheet1"
-    for address, value in cells.items():
-        sheet[address] = value
-    path = tmp_path / "book.xlsx"
-    book.save(path)
-    return Workbook.load(path)
-
-
 # --- ERROR.TYPE ------------------------------------------------------------------------------
 
 
 def test_error_type_sees_its_error_argument(tmp_path: Path) -> None:
     """A tracker whose CW_ functions are missing shows "functions not loaded", not #NAME?."""
     guard = '=IF(ISERROR($A$4),IF(ERROR.TYPE($A$4)=5,"functions not loaded",$A$4),{ok})'
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A4": "=CW_NOT_LOADED(B1:B3)",
@@ -66,7 +54,7 @@ def test_error_type_sees_its_error_argument(tmp_path: Path) -> None:
 def test_countif_counts_every_row_of_a_whole_column(tmp_path: Path) -> None:
     """Excel counts all 1,048,576 rows of a whole-column range for a criterion that an empty
     cell meets; "" text counts as non-empty for "<>" and as empty for ""."""
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": "x",
@@ -94,7 +82,7 @@ def test_countif_counts_every_row_of_a_whole_column(tmp_path: Path) -> None:
 
 
 def test_countif_looks_for_error_values(tmp_path: Path) -> None:
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": "=1/0",
@@ -118,7 +106,7 @@ def test_countif_looks_for_error_values(tmp_path: Path) -> None:
 
 def test_bessel_functions_give_excels_approximations(tmp_path: Path) -> None:
     """Excel's values, not the exact ones (which differ in the 8th digit)."""
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": "=BESSELI(0.2,0)",
@@ -161,12 +149,12 @@ def test_bessel_functions_give_excels_approximations(tmp_path: Path) -> None:
     ],
 )
 def test_financial_functions_match_excel(tmp_path: Path, formula: str, expected: float) -> None:
-    book = _load(tmp_path, {"A1": "=" + formula})
+    book = calculated(tmp_path, {"A1": "=" + formula})
     assert book.get("A1") == pytest.approx(expected, rel=1e-12)
 
 
 def test_cell_info_types(tmp_path: Path) -> None:
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A2": 3.4,
@@ -196,7 +184,7 @@ def test_cell_info_types(tmp_path: Path) -> None:
 def test_referenced_text_is_skipped_by_aggregates(tmp_path: Path) -> None:
     """SUM(A1) of a cell holding the text "7" is 0 in Excel (a reference is read as a range);
     typed in, SUM("7") is 7."""
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": "7",
@@ -214,7 +202,7 @@ def test_referenced_text_is_skipped_by_aggregates(tmp_path: Path) -> None:
 
 
 def test_sequence_defaults_and_ceiling_overflow(tmp_path: Path) -> None:
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": "=SEQUENCE(,3,,2.5)",
@@ -234,7 +222,7 @@ def test_engine_dates_use_the_one_excel_dates_helper(tmp_path: Path) -> None:
     assert engine_dates.serial is excel_dates.serial
     assert engine_dates.LAST_SERIAL is excel_dates.LAST_SERIAL
     assert not hasattr(engine_functions, "EPOCH") and not hasattr(engine_dates, "EPOCH")
-    book = _load(tmp_path, {"A1": "=EDATE(-1,1)", "A2": "=DATE(1900,2,28)", "A3": "=A4+0"})
+    book = calculated(tmp_path, {"A1": "=EDATE(-1,1)", "A2": "=DATE(1900,2,28)", "A3": "=A4+0"})
     book.set("A4", datetime(1900, 2, 28))  # before Excel's 29 February 1900: serial 59
     assert book.get("A1") == XlError("#NUM!")
     assert book.get("A2") == 59.0
@@ -250,7 +238,7 @@ def test_workbook_unusable_is_a_caseload_error(tmp_path: Path) -> None:
 
 
 def test_logicals_tocol_mode_mult_and_annuities(tmp_path: Path) -> None:
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": "TRUE",  # text
@@ -285,7 +273,7 @@ def test_logicals_tocol_mode_mult_and_annuities(tmp_path: Path) -> None:
 def test_substitute_instance_and_edate_range_errors_as_excel_gives_them(tmp_path: Path) -> None:
     """SUBSTITUTE with an instance below 1 is #VALUE!; EDATE landing before 1900 or after 9999
     is #NUM! (found while documenting the library: wrong text and a negative serial before)."""
-    book = _load(
+    book = calculated(
         tmp_path,
         {
             "A1": '=SUBSTITUTE("abc","b","X",0)',

@@ -8,27 +8,16 @@ workbook with openpyxl, calculates it with the engine and reads the values back.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from functools import partial
 from typing import Any
 
-import openpyxl
 import pytest
+from engine_books import calculated as calculated_book
 
 from addin.engine import Workbook, XlError
 from udfs.excel_dates import serial
 
-
-def calculated(tmp_path: Path, cells: dict[str, Any], sheet: str = "Data") -> Workbook:
-    """A one-sheet workbook of ``cells`` (formulas as text starting "="), calculated."""
-    book = openpyxl.Workbook()
-    book.active.title = sheet
-    for address, value in cells.items():
-        book.active[address] = value
-    path = tmp_path / "book.xlsx"
-    book.save(path)
-    engine = Workbook.load(path)
-    engine.calculate()
-    return engine
+calculated = partial(calculated_book, sheet="Data")  # these tests name their sheet Data
 
 
 def column(engine: Workbook, letter: str, first: int, last: int) -> list[Any]:

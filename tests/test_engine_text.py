@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+from engine_books import calculated
 from libreoffice_checks import needs_lo
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table
@@ -189,13 +190,13 @@ def test_text_excel_rules(value: Any, pattern: str, expected: str) -> None:
     [(-1.0, "dd/mm/yyyy"), (2958466.0, "yyyy"), (5.0, "[>=10]0"), (0.5, "# ?/?")],
 )
 def test_text_values_excel_cannot_show(tmp_path: Path, value: float, pattern: str) -> None:
-    engine = _engine_of(tmp_path, {"A1": value, "B1": f'=TEXT(A1,"{pattern}")'})
+    engine = calculated(tmp_path, {"A1": value, "B1": f'=TEXT(A1,"{pattern}")'})
     assert isinstance(engine.get("Sheet!B1"), XlError)
     assert engine.get("Sheet!B1").code == "#VALUE!"
 
 
 def test_dates_follow_excels_1900_calendar(tmp_path: Path) -> None:
-    engine = _engine_of(
+    engine = calculated(
         tmp_path,
         {
             "A1": '=YEAR(0)&"-"&MONTH(0)&"-"&DAY(0)',
@@ -209,20 +210,6 @@ def test_dates_follow_excels_1900_calendar(tmp_path: Path) -> None:
     )
     got = [engine.get(f"Sheet!A{r}") for r in range(1, 8)]
     assert got == ["1900-1-0", "29/2", 1.0, 61.0, 60.0, 19000301.0, 45350.0]
-
-
-def _engine_of(folder: Path, cells: dict[str, Any]) -> Workbook:
-    """A calculated one-sheet book ("Sheet") of ``cells``."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Sheet"
-    for ref, value in cells.items():
-        sheet[ref] = value
-    target = folder / "book.xlsx"
-    book.save(target)
-    engine = Workbook.load(target)
-    engine.calculate()
-    return engine
 
 
 # --- cell-by-cell functions over ranges ----------------------------------------------------
@@ -292,7 +279,7 @@ def test_elementwise_functions_match_libreoffice(tmp_path: Path) -> None:
 
 
 def test_range_in_a_cell_by_cell_function_spills(tmp_path: Path) -> None:
-    engine = _engine_of(tmp_path, {"A1": "x", "A2": "yy", "A3": "zzz", "C1": "=LEN(A1:A3)"})
+    engine = calculated(tmp_path, {"A1": "x", "A2": "yy", "A3": "zzz", "C1": "=LEN(A1:A3)"})
     assert engine.get_range("Sheet!C1:C3") == [[1.0], [2.0], [3.0]]
 
 
