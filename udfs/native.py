@@ -180,15 +180,17 @@ def number(cell: str | None) -> str:
     )
 
 
+def _yes_no_word(cell: str) -> str:
+    """A yes/no cell as the text its spellings are compared with."""
+    return f'LOWER(TRIM({cell}&""))'
+
+
 def yes_no(cell: str | None) -> str:
     """1 for yes (yes, y, true, 1), 0 for no or blank, ``"#"`` for anything else."""
     if cell is None:
         return "0"
-    word = f'LOWER(TRIM({cell}&""))'
-    return (
-        f"IF({_one_of(word, YES)},1,"
-        f'IF({_one_of(word, NO | {""})},0,"{NOT_A_NUMBER}"))'
-    )
+    no = _one_of(_yes_no_word(cell), NO | {""})
+    return f'IF({is_yes(cell)},1,IF({no},0,"{NOT_A_NUMBER}"))'
 
 
 def is_yes(cell: str | None) -> str:
@@ -196,7 +198,7 @@ def is_yes(cell: str | None) -> str:
     and "not yes or no" need not be told apart."""
     if cell is None:
         return "FALSE"
-    return _one_of(f'LOWER(TRIM({cell}&""))', YES)
+    return _one_of(_yes_no_word(cell), YES)
 
 
 def escaped(value: str) -> str:
