@@ -27,6 +27,9 @@ from udfs.excel_dates import LAST_SERIAL
 
 Token = tuple[str, str]
 _DATE_LETTERS = "ymdhs"
+# the format characters that are a token of their own, by kind (any other is a literal)
+_ONE_CHARACTER = {"0": "digit", "#": "digit", "?": "digit", ".": "point", ",": "comma",
+                  "%": "percent", "@": "text"}  # fmt: skip
 _NUMBER_FORMAT_CACHE: dict[str, list[list[Token]]] = {}
 
 
@@ -87,23 +90,8 @@ def _tokenise(pattern: str) -> list[list[Token]]:
         elif lower == "e" and i + 1 < n and pattern[i + 1] in "+-":
             tokens.append(("exp", "E" + pattern[i + 1]))
             i += 2
-        elif char in "0#?":
-            tokens.append(("digit", char))
-            i += 1
-        elif char == ".":
-            tokens.append(("point", "."))
-            i += 1
-        elif char == ",":
-            tokens.append(("comma", ","))
-            i += 1
-        elif char == "%":
-            tokens.append(("percent", "%"))
-            i += 1
-        elif char == "@":
-            tokens.append(("text", "@"))
-            i += 1
-        else:
-            tokens.append(("lit", char))
+        else:  # one character: a digit placeholder, . , % @ or a literal
+            tokens.append((_ONE_CHARACTER.get(char, "lit"), char))
             i += 1
     return sections
 
