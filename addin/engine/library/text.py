@@ -76,28 +76,32 @@ def LOWER(text: Any) -> str:
 def TRIM(text: Any) -> str:
     """Excel's TRIM: spaces removed at both ends and runs of spaces inside cut to one; only the
     space character counts, though text that is all whitespace gives ""."""
-    return " ".join(to_text(text).split(" ")).strip() and " ".join(
-        p for p in to_text(text).split(" ") if p
-    )
+    value = to_text(text)
+    if not value.strip():
+        return ""
+    return " ".join(part for part in value.split(" ") if part)
+
+
+def _character_count(count: Any) -> int:
+    """LEFT's and RIGHT's count: 1 when omitted, truncated; #VALUE! when negative."""
+    n = 1 if count is MISSING else int(to_number(count))
+    if n < 0:
+        raise ExcelError(VALUE)
+    return n
 
 
 @register("LEFT", elementwise=True)
 def LEFT(text: Any, count: Any = 1.0) -> str:
     """Excel's LEFT: the first ``count`` characters (truncated; default 1); #VALUE! for a negative
     count."""
-    n = 1 if count is MISSING else int(to_number(count))
-    if n < 0:
-        raise ExcelError(VALUE)
-    return to_text(text)[:n]
+    return to_text(text)[: _character_count(count)]
 
 
 @register("RIGHT", elementwise=True)
 def RIGHT(text: Any, count: Any = 1.0) -> str:
     """Excel's RIGHT: the last ``count`` characters (truncated; default 1); #VALUE! for a negative
     count."""
-    n = 1 if count is MISSING else int(to_number(count))
-    if n < 0:
-        raise ExcelError(VALUE)
+    n = _character_count(count)
     return to_text(text)[-n:] if n else ""
 
 
