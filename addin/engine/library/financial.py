@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -162,6 +164,15 @@ def _optional_number(value: Any) -> float:
     return 0.0 if value is MISSING or value is None else to_number(value)
 
 
+@contextmanager
+def _overflow_is_num() -> Iterator[None]:
+    """An overflow or a division by zero inside the block is #NUM!, as Excel gives it."""
+    try:
+        yield
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise ExcelError(NUM, str(exc)) from exc
+
+
 def _finite(value: float) -> float:
     if not math.isfinite(value):
         raise ExcelError(NUM, "the result is too large")
@@ -177,11 +188,9 @@ def PMT(rate: Any, nper: Any, pv: Any, fv: Any = MISSING, type_: Any = MISSING) 
         raise ExcelError(NUM, "PMT needs a number of periods")
     if r == 0:
         return -(present + future) / n
-    try:
+    with _overflow_is_num():
         growth = (1 + r) ** n
         return _finite(-r * (present * growth + future) / ((1 + r * due) * (growth - 1)))
-    except (OverflowError, ZeroDivisionError) as exc:
-        raise ExcelError(NUM, str(exc)) from exc
 
 
 @register("PV", elementwise=True)
@@ -191,11 +200,9 @@ def PV(rate: Any, nper: Any, pmt: Any, fv: Any = MISSING, type_: Any = MISSING) 
     n, payment, future = to_number(nper), to_number(pmt), _optional_number(fv)
     if r == 0:
         return -(future + payment * n)
-    try:
+    with _overflow_is_num():
         growth = (1 + r) ** n
         return _finite(-(future + payment * (1 + r * due) * (growth - 1) / r) / growth)
-    except (OverflowError, ZeroDivisionError) as exc:
-        raise ExcelError(NUM, str(exc)) from exc
 
 
 @register("FV", elementwise=True)
@@ -205,11 +212,9 @@ def FV(rate: Any, nper: Any, pmt: Any, pv: Any = MISSING, type_: Any = MISSING) 
     n, payment, present = to_number(nper), to_number(pmt), _optional_number(pv)
     if r == 0:
         return -(present + payment * n)
-    try:
+    with _overflow_is_num():
         growth = (1 + r) ** n
         return _finite(-(present * growth + payment * (1 + r * due) * (growth - 1) / r))
-    except (OverflowError, ZeroDivisionError) as exc:
-        raise ExcelError(NUM, str(exc)) from exc
 
 
 @register("NPER", elementwise=True)
