@@ -32,8 +32,8 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 
-from addin.engine.values import XlError
 from addin.xlsx.cached_values import SheetUpdates, Update, write_cached_values
+from addin.xlsx.cell_values import XlError
 from addin.xlsx.references import parse_cell
 from addin.xlsx.sheets import add_sheets
 from udfs.excel_dates import serial

@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from addin.engine.values import XlError, number_text
+from addin.xlsx.cell_values import XlError, number_text
 from addin.xlsx.parts import ATTR_RE, CELL_RE, F_RE, R_ATTR_RE
 from addin.xlsx.references import cell_address, letters_index, parse_cell, range_address
 from addin.xlsx.sheets import set_full_calculation
